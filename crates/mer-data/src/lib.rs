@@ -1,0 +1,1 @@
+//! mer-data (being built; see its issue).

@@ -1,0 +1,1 @@
+//! mer-model (being built; see its issue).

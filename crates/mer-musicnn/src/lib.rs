@@ -1,0 +1,1 @@
+//! mer-musicnn (being built; see its issue).

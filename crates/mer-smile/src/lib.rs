@@ -1,0 +1,1 @@
+//! mer-smile (being built; see its issue).
