@@ -1,1 +1,21 @@
-//! Audio in.
+//! Audio in: the first stage of `mer`'s pipeline (audio → samples → features → model).
+//!
+//! Any file symphonia can read (MP3, WAV PCM 16/24/32-bit and float, FLAC, OGG Vorbis,
+//! AAC/M4A, ALAC, AIFF) is decoded packet by packet, downmixed to mono as the mean of its
+//! channels, and optionally resampled with rubato, so a one-hour file streams through in
+//! bounded memory. MP3 encoder delay and padding are trimmed (gapless decoding), as
+//! libsndfile/mpg123 do, so sample times agree with librosa's `librosa.load`.
+//!
+//! - [`load`]: a whole file into memory, mono, at an optional target rate.
+//! - [`AudioStream`]: the same, chunk by chunk.
+//! - [`AudioError`]: every failure names the file.
+
+mod decode;
+mod error;
+mod resample;
+mod stream;
+pub mod testdata;
+
+pub use error::AudioError;
+pub use resample::StreamResampler;
+pub use stream::{Audio, AudioStream, StreamInfo, load};
