@@ -1,0 +1,272 @@
+//! The on-disk feature cache: features are computed once per (audio file content, front-end
+//! settings) and reused.
+//!
+//! An entry's key is SHA-256 over a version tag, the SHA-256 of the audio file's bytes and
+//! the caller's settings string (feature-set name + version + configuration), so renaming or
+//! moving a file keeps its entry, and editing it or changing a setting makes a new one.
+//!
+//! Entry file `<dir>/<key[..2]>/<key>.f32m`, little-endian:
+//!
+//! | bytes | content |
+//! |---|---|
+//! | 8 | magic `MERFEAT1` |
+//! | 8 | rows (u64) |
+//! | 8 | cols (u64) |
+//! | 32 | SHA-256 of the payload |
+//! | 4·rows·cols | payload, f32, row-major `[frames, features]` |
+//!
+//! Entries are written to a temporary file in the same folder and renamed into place, so a
+//! reader never sees a half-written entry and parallel writers of one key each leave a whole
+//! one (the last rename wins; both hold the same values). An entry whose length, magic or
+//! checksum is wrong (truncated, bit-flipped) is treated as absent and recomputed.
+
+use std::fmt::Display;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use sha2::{Digest, Sha256};
+
+use crate::{DataError, FrameMatrix, Item};
+
+const MAGIC: &[u8; 8] = b"MERFEAT1";
+const HEADER: usize = 8 + 8 + 8 + 32;
+/// Changing the entry format or the key recipe bumps this, orphaning old entries.
+const KEY_VERSION: &str = "mer-feature-cache/1";
+
+/// The cache folder: `$MER_CACHE` when set, else `<platform cache dir>/mer`
+/// (`~/.cache/mer` on Linux, `~/Library/Caches/mer` on macOS, `%LOCALAPPDATA%\mer` on Windows).
+pub fn default_cache_dir() -> Result<PathBuf, DataError> {
+    match std::env::var_os("MER_CACHE") {
+        Some(d) if !d.is_empty() => Ok(PathBuf::from(d)),
+        _ => dirs::cache_dir()
+            .map(|d| d.join("mer"))
+            .ok_or(DataError::NoCacheDir),
+    }
+}
+
+/// A folder of cached feature matrices (see the module docs for the format and guarantees).
+#[derive(Debug, Clone)]
+pub struct FeatureCache {
+    dir: PathBuf,
+}
+
+impl FeatureCache {
+    /// A cache in `dir`, created if needed.
+    pub fn new(dir: impl Into<PathBuf>) -> Result<FeatureCache, DataError> {
+        let dir = dir.into();
+        std::fs::create_dir_all(&dir).map_err(|e| DataError::io(&dir, e))?;
+        Ok(FeatureCache { dir })
+    }
+
+    /// A cache in [`default_cache_dir`].
+    pub fn open_default() -> Result<FeatureCache, DataError> {
+        FeatureCache::new(default_cache_dir()?)
+    }
+
+    /// The cache folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The entry key (64 hex digits) for this audio file's content and these settings.
+    pub fn key(&self, audio: &Path, settings_key: &str) -> Result<String, DataError> {
+        let content = sha256_file(audio)?;
+        let mut h = Sha256::new();
+        h.update(KEY_VERSION.as_bytes());
+        h.update([0u8]);
+        h.update(content);
+        h.update([0u8]);
+        h.update(settings_key.as_bytes());
+        Ok(hex(&h.finalize()))
+    }
+
+    /// Where the entry for `key` lives.
+    pub fn entry_path(&self, key: &str) -> PathBuf {
+        self.dir
+            .join(&key[..2.min(key.len())])
+            .join(format!("{key}.f32m"))
+    }
+
+    /// The cached matrix for `key`, or `None` when absent or corrupt.
+    pub fn get(&self, key: &str) -> Option<FrameMatrix> {
+        let bytes = std::fs::read(self.entry_path(key)).ok()?;
+        decode(&bytes)
+    }
+
+    /// Stores `m` under `key` (temporary file + atomic rename).
+    pub fn put(&self, key: &str, m: &FrameMatrix) -> Result<(), DataError> {
+        let path = self.entry_path(key);
+        let sub = path.parent().unwrap_or(&self.dir);
+        std::fs::create_dir_all(sub).map_err(|e| DataError::io(sub, e))?;
+        let mut tmp = tempfile::NamedTempFile::new_in(sub).map_err(|e| DataError::io(sub, e))?;
+        tmp.write_all(&encode(m))
+            .and_then(|()| tmp.flush())
+            .map_err(|e| DataError::io(tmp.path(), e))?;
+        tmp.persist(&path)
+            .map_err(|e| DataError::io(&path, e.error))?;
+        Ok(())
+    }
+
+    /// The features of `audio` under `settings_key`: from the cache when a valid entry
+    /// exists, else `compute()`d and stored. `compute`'s error becomes
+    /// [`DataError::Compute`] naming the file.
+    pub fn get_or_compute<E: Display>(
+        &self,
+        audio: &Path,
+        settings_key: &str,
+        compute: impl FnOnce() -> Result<FrameMatrix, E>,
+    ) -> Result<FrameMatrix, DataError> {
+        let key = self.key(audio, settings_key)?;
+        if let Some(m) = self.get(&key) {
+            return Ok(m);
+        }
+        let m = compute().map_err(|e| DataError::Compute {
+            path: audio.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        self.put(&key, &m)?;
+        Ok(m)
+    }
+}
+
+/// Features for every item, on all cores (rayon's global pool), with a progress bar on
+/// stderr when `progress` is true. Each item's result is separate, so one bad file does not
+/// stop the others. With a cache, results are read from / written to it under
+/// `settings_key`; without, `compute` runs for every item.
+///
+/// `compute` maps an audio path to its `[frames, features]` matrix (log-mel from
+/// mer-features, musicnn, openSMILE, ...). All results are held in memory; for corpora too
+/// large for that, call [`FeatureCache::get_or_compute`] per item instead.
+pub fn compute_all<E, F>(
+    items: &[Item],
+    cache: Option<&FeatureCache>,
+    settings_key: &str,
+    progress: bool,
+    compute: F,
+) -> Vec<Result<FrameMatrix, DataError>>
+where
+    E: Display,
+    F: Fn(&Path) -> Result<FrameMatrix, E> + Sync,
+{
+    let bar = if progress {
+        indicatif::ProgressBar::new(items.len() as u64)
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{msg} {wide_bar} {pos}/{len} [{elapsed} < {eta}]")
+    {
+        bar.set_style(style);
+    }
+    bar.set_message("features");
+    let out = items
+        .par_iter()
+        .map(|it| {
+            let r = match cache {
+                Some(c) => c.get_or_compute(&it.audio, settings_key, || compute(&it.audio)),
+                None => compute(&it.audio).map_err(|e| DataError::Compute {
+                    path: it.audio.clone(),
+                    message: e.to_string(),
+                }),
+            };
+            bar.inc(1);
+            r
+        })
+        .collect();
+    bar.finish_and_clear();
+    out
+}
+
+fn sha256_file(path: &Path) -> Result<[u8; 32], DataError> {
+    let mut f = std::fs::File::open(path).map_err(|e| DataError::io(path, e))?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = f.read(&mut buf).map_err(|e| DataError::io(path, e))?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    let mut out = [0u8; 32];
+    out.copy_from_slice(&h.finalize());
+    Ok(out)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for &b in bytes {
+        s.push(DIGITS[usize::from(b >> 4)] as char);
+        s.push(DIGITS[usize::from(b & 15)] as char);
+    }
+    s
+}
+
+fn encode(m: &FrameMatrix) -> Vec<u8> {
+    let payload: Vec<u8> = m.data.iter().flat_map(|x| x.to_le_bytes()).collect();
+    let mut out = Vec::with_capacity(HEADER + payload.len());
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&(m.rows as u64).to_le_bytes());
+    out.extend_from_slice(&(m.cols as u64).to_le_bytes());
+    out.extend_from_slice(&Sha256::digest(&payload));
+    out.extend_from_slice(&payload);
+    out
+}
+
+fn decode(bytes: &[u8]) -> Option<FrameMatrix> {
+    if bytes.len() < HEADER || &bytes[..8] != MAGIC {
+        return None;
+    }
+    let u64_at =
+        |i: usize| -> Option<u64> { Some(u64::from_le_bytes(bytes[i..i + 8].try_into().ok()?)) };
+    let rows = usize::try_from(u64_at(8)?).ok()?;
+    let cols = usize::try_from(u64_at(16)?).ok()?;
+    let payload = &bytes[HEADER..];
+    if rows.checked_mul(cols)?.checked_mul(4)? != payload.len() {
+        return None;
+    }
+    if Sha256::digest(payload).as_slice() != &bytes[24..56] {
+        return None;
+    }
+    let data = payload
+        .chunks_exact(4)
+        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect();
+    FrameMatrix::new(rows, cols, data).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encode_decode_round_trip_and_corruption() {
+        let m = FrameMatrix::new(3, 2, vec![1.0, -2.5, 3.25, f32::MIN_POSITIVE, 0.0, 7.0]).unwrap();
+        let bytes = encode(&m);
+        assert_eq!(bytes.len(), HEADER + 24);
+        assert_eq!(decode(&bytes), Some(m));
+        let mut flipped = bytes.clone();
+        flipped[HEADER + 5] ^= 0x10;
+        assert_eq!(
+            decode(&flipped),
+            None,
+            "bit flip in payload must be detected"
+        );
+        assert_eq!(
+            decode(&bytes[..bytes.len() - 1]),
+            None,
+            "truncation must be detected"
+        );
+    }
+
+    #[test]
+    fn hex_matches_known_digest() {
+        // SHA-256("abc") from FIPS 180-2, appendix B.1.
+        assert_eq!(
+            hex(&Sha256::digest(b"abc")),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+}

@@ -1,0 +1,162 @@
+//! Bad rows and files: each is a problem with file and line; `skip_bad` loads the rest.
+
+use mer_data::{DataError, Format, LoadOptions, ProblemKind, load, load_lenient};
+
+use crate::common::{link, shared, write};
+
+#[test]
+fn bad_rows_in_4q_are_reported_with_lines() {
+    let Some(data) = shared() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let src = data.join("4q/audio");
+    let root = tmp.path();
+    link(
+        &src.join("Q3/MT0000004637.mp3"),
+        &root.join("Q3/MT0000004637.mp3"),
+    );
+    link(
+        &src.join("Q2/MT0000011357.mp3"),
+        &root.join("Q2/MT0000011357.mp3"),
+    );
+    write(
+        &root.join("panda_dataset_taffc_annotations.csv"),
+        "Song,Quadrant\n\
+         MT0000004637,Q3\n\
+         MT0000011357,Q5\n\
+         MT0000004637,Q3\n\
+         MT9999999999,Q1\n\
+         MT0000011357,Q1\n",
+    );
+    let ds = load_lenient(root, Format::FourQ).unwrap();
+    assert_eq!(ds.items.len(), 1);
+    let lines: Vec<(u64, &ProblemKind)> = ds
+        .problems
+        .iter()
+        .map(|p| (p.line.unwrap(), &p.kind))
+        .collect();
+    assert_eq!(lines.len(), 4, "{:#?}", ds.problems);
+    assert!(matches!(lines[0], (3, ProblemKind::BadRow(_))));
+    assert!(matches!(lines[1], (4, ProblemKind::DuplicateId)));
+    assert!(matches!(lines[2], (5, ProblemKind::MissingAudio(_))));
+    // Filed under Q2 but labelled Q1.
+    assert!(matches!(lines[3], (6, ProblemKind::BadRow(m)) if m.contains("Q2")));
+    let shown = ds.problems[2].to_string();
+    assert!(
+        shown.contains("panda_dataset_taffc_annotations.csv:5"),
+        "{shown}"
+    );
+    let err = load(root, Format::FourQ, &LoadOptions::default()).unwrap_err();
+    assert!(matches!(err, DataError::BadRows { count: 4, .. }));
+    assert!(err.to_string().contains("--skip-bad"));
+    let ok = load(root, Format::FourQ, &LoadOptions { skip_bad: true }).unwrap();
+    assert_eq!(ok.items.len(), 1);
+}
+
+#[test]
+fn nan_and_out_of_range_labels() {
+    let Some(data) = shared() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    for n in ["a", "b", "c", "d"] {
+        link(
+            &data.join("pmemo-sample/108.mp3"),
+            &root.join(format!("{n}.mp3")),
+        );
+    }
+    write(
+        &root.join("m.csv"),
+        "path,arousal,valence\na.mp3,0.5,-0.5\nb.mp3,NaN,0.1\nc.mp3,1.5,0\nd.mp3,0.2,abc\n",
+    );
+    let ds = load_lenient(root, Format::Manifest).unwrap();
+    assert_eq!(ds.items.len(), 1);
+    let kinds: Vec<_> = ds
+        .problems
+        .iter()
+        .map(|p| (p.line, p.kind.clone()))
+        .collect();
+    assert!(
+        matches!(&kinds[0], (Some(3), ProblemKind::NotANumber { value, .. }) if value == "NaN")
+    );
+    assert!(matches!(&kinds[1], (Some(4), ProblemKind::OutOfRange { value, .. }) if *value == 1.5));
+    assert!(matches!(
+        &kinds[2],
+        (Some(5), ProblemKind::NotANumber { .. })
+    ));
+}
+
+#[test]
+fn wrong_delimiter_or_header_is_an_error_naming_the_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    write(
+        &root.join("MUSIFEAST17_all.csv"),
+        "CLIP_NAME;valence_M;valence_SD;arousal_M;arousal_SD\n60s_HIGH_01;3.5;1;2.5;1\n",
+    );
+    let e = load_lenient(root, Format::Musifeast)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("MUSIFEAST17_all.csv:1") && e.contains("delimiter"),
+        "{e}"
+    );
+    write(
+        &root.join("MUSIFEAST17_all.csv"),
+        "name,valence,arousal\nx,1,2\n",
+    );
+    let e = load_lenient(root, Format::Musifeast)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("CLIP_NAME"), "{e}");
+    // No annotation file at all.
+    let empty = tempfile::tempdir().unwrap();
+    let e = load_lenient(empty.path(), Format::FourQ)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("panda_dataset_taffc_annotations.csv"), "{e}");
+    let e = load_lenient(&root.join("nope"), Format::Deam)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("nope"), "{e}");
+}
+
+#[test]
+fn deam_wide_rows_with_holes_and_duplicates() {
+    let Some(data) = shared() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    for id in ["2", "3", "4"] {
+        link(
+            &data.join(format!("deam-sample/audio/{id}.mp3")),
+            &root.join(format!("MEMD_audio/{id}.mp3")),
+        );
+    }
+    let dir =
+        root.join("annotations/annotations averaged per song/dynamic (per second annotations)");
+    let head = "song_id,sample_15000ms,sample_15500ms,sample_16000ms\n";
+    write(
+        &dir.join("arousal.csv"),
+        &format!("{head}2,0.1,0.2,0.3\n3,0.1,,0.3\n2,0.1,0.1,0.1\n4,0.1,0.2,\n"),
+    );
+    write(
+        &dir.join("valence.csv"),
+        &format!("{head}2,0.1,0.2,0.3\n3,0.1,0.2,0.3\n4,-2,0,0\n"),
+    );
+    let ds = load_lenient(root, Format::Deam).unwrap();
+    let ids: Vec<&str> = ds.items.iter().map(|i| i.id.as_str()).collect();
+    assert_eq!(ids, ["2"]);
+    let where_: Vec<(String, u64)> = ds
+        .problems
+        .iter()
+        .map(|p| {
+            (
+                p.file.file_name().unwrap().to_string_lossy().into_owned(),
+                p.line.unwrap(),
+            )
+        })
+        .collect();
+    // Hole in 3's arousal (line 3), duplicate 2 (line 4), -2 in 4's valence (line 4); then
+    // 3 and 4 lack a partner series.
+    assert!(where_.contains(&("arousal.csv".into(), 3)), "{where_:?}");
+    assert!(where_.contains(&("arousal.csv".into(), 4)), "{where_:?}");
+    assert!(where_.contains(&("valence.csv".into(), 4)), "{where_:?}");
+}

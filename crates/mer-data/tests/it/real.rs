@@ -1,0 +1,189 @@
+//! Every reader on the real shared data, checked against its README and the raw rows.
+
+use mer_data::{
+    DataError, Format, LoadOptions, ProblemKind, Quadrant, Scale, Split, Subset, Summary, deam,
+    load, load_lenient,
+};
+
+use crate::common::{close, numbers_after_id, row_of, shared};
+
+#[test]
+fn fourq_has_640_clips_160_per_quadrant() {
+    let Some(data) = shared() else { return };
+    let ds = load(&data.join("4q"), Format::FourQ, &LoadOptions::default()).unwrap();
+    assert_eq!(ds.items.len(), 640);
+    let s = Summary::of(&ds);
+    assert_eq!(s.per_quadrant, [160; 4]);
+    // The folder an item's audio is in agrees with its label (the reader checks; verify).
+    for it in &ds.items {
+        let folder = it
+            .audio
+            .parent()
+            .unwrap()
+            .file_name()
+            .unwrap()
+            .to_str()
+            .unwrap();
+        assert_eq!(Quadrant::parse(folder), it.labels.quadrant, "{}", it.id);
+    }
+    // Row 2 of the CSV: MT0000004637,Q3.
+    let first = &ds.items[0];
+    assert_eq!(first.id, "MT0000004637");
+    assert_eq!(first.labels.quadrant, Some(Quadrant::Q3));
+}
+
+#[test]
+fn musifeast_has_256_clips_on_one_to_five() {
+    let Some(data) = shared() else { return };
+    let ds = load(
+        &data.join("musifeast17"),
+        Format::Musifeast,
+        &LoadOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(ds.items.len(), 256);
+    // First row: 60s_HIGH_01, valence_M 3.58823529411765, valence_SD 0.988345635126778,
+    // arousal_M 2.5, arousal_SD 0.788170109311512 → (x − 3)/2, SD/2.
+    let it = ds.get("60s_HIGH_01").unwrap();
+    let s = it.labels.static_av.unwrap();
+    assert_eq!(s.scale, Scale::OneToFive);
+    assert!(close(s.valence, (3.588_235_3 - 3.0) / 2.0));
+    assert!(close(s.arousal, -0.25));
+    assert!(close(s.valence_std.unwrap(), 0.988_345_6 / 2.0));
+    assert!(close(s.arousal_std.unwrap(), 0.788_170_1 / 2.0));
+    assert!(it.audio.ends_with("stimuli/60s_HIGH_01.mp3"));
+    let sum = Summary::of(&ds);
+    // Published range of valence_M is 2.45–4.5, arousal_M 1.56–4.79.
+    assert!(close(sum.static_valence.min, (2.451_613 - 3.0) / 2.0));
+    assert!(close(sum.static_arousal.max, (4.787_879 - 3.0) / 2.0));
+}
+
+#[test]
+fn deam_sample_reads_744_songs_10_with_audio() {
+    let Some(data) = shared() else { return };
+    let dir = data.join("deam-sample");
+    let ds = load_lenient(&dir, Format::Deam).unwrap();
+    assert_eq!(ds.items.len(), 10);
+    let missing = ds
+        .problems
+        .iter()
+        .filter(|p| matches!(p.kind, ProblemKind::MissingAudio(_)))
+        .count();
+    assert_eq!(missing, 734, "744 annotated songs, 10 with audio");
+    assert_eq!(ds.problems.len(), 734);
+    // Without --skip-bad the missing audio is an error; with it, the 10 load.
+    let strict = load(&dir, Format::Deam, &LoadOptions::default());
+    assert!(matches!(strict, Err(DataError::BadRows { count: 734, .. })));
+    let ok = load(&dir, Format::Deam, &LoadOptions { skip_bad: true }).unwrap();
+    assert_eq!(ok.items.len(), 10);
+
+    // Song 2: static arousal 3.1, valence 3.0 on 1–9 (emoMusic's static_annotations.csv).
+    let it = ds.get("2").unwrap();
+    let s = it.labels.static_av.unwrap();
+    assert!(close(s.arousal, (3.1 - 5.0) / 4.0), "{}", s.arousal);
+    assert!(close(s.valence, (3.0 - 5.0) / 4.0));
+    assert!(close(s.arousal_std.unwrap(), 0.994_43 / 4.0));
+    // Its dynamic series equals the raw row, sample_15000ms first (frame 30 at 2 Hz).
+    let d = it.labels.dynamic.as_ref().unwrap();
+    let ann = dir.join("emomusic-annotations");
+    let raw_a = numbers_after_id(&row_of(&ann.join("arousal_cont_average.csv"), "2"));
+    let raw_v = numbers_after_id(&row_of(&ann.join("valence_cont_average.csv"), "2"));
+    let raw_as = numbers_after_id(&row_of(&ann.join("arousal_cont_std.csv"), "2"));
+    assert_eq!(d.arousal, raw_a);
+    assert_eq!(d.valence, raw_v);
+    assert_eq!(d.arousal_std.as_deref(), Some(raw_as.as_slice()));
+    assert!(close(d.arousal[0], -0.109_387_73));
+    assert_eq!(
+        (d.len(), d.start_s, d.hop_s, d.first_frame()),
+        (61, 15.0, 0.5, 30)
+    );
+    // songs_info.csv's MediaEval 2013 set is the official split: of the 10, 3 and 12 are
+    // evaluation songs.
+    assert_eq!(it.subset, Some(Subset::Train));
+    let split = Split::official(&ds).unwrap();
+    let test_ids: Vec<&str> = split
+        .test
+        .iter()
+        .map(|&i| ds.items[i].id.as_str())
+        .collect();
+    assert_eq!(test_ids, ["3", "12"]);
+    assert_eq!(split.train.len(), 8);
+}
+
+#[test]
+fn deam_static_swapped_header_trap() {
+    let Some(data) = shared() else { return };
+    let meta = data.join("deam-sample/deam-metadata");
+    let mut problems = Vec::new();
+    let rows = deam::read_static(
+        &meta.join("static_annotations_averaged_songs_1_2000.csv"),
+        &mut problems,
+    )
+    .unwrap();
+    assert!(problems.is_empty(), "{problems:?}");
+    assert_eq!(rows.len(), 1744);
+    // Header says `valence_mean, valence_std, arousal_mean, arousal_std`, row is
+    // `2,3.1,0.94,3,0.63`: song 2 is arousal 3.1, valence 3.0 (as in emoMusic).
+    let (_, _, s2) = rows.iter().find(|r| r.0 == "2").unwrap();
+    assert!(close(s2.arousal, (3.1 - 5.0) / 4.0));
+    assert!(close(s2.valence, (3.0 - 5.0) / 4.0));
+    assert!(close(s2.arousal_std.unwrap(), 0.94 / 4.0));
+    assert!(close(s2.valence_std.unwrap(), 0.63 / 4.0));
+    // Over all 744 songs in both files, the two readings agree (to the files' rounding).
+    let mut p2 = Vec::new();
+    let emo = deam::read_static(
+        &data.join("deam-sample/emomusic-annotations/static_annotations.csv"),
+        &mut p2,
+    )
+    .unwrap();
+    assert_eq!(emo.len(), 744);
+    let by_id: std::collections::HashMap<_, _> = rows.iter().map(|r| (r.0.clone(), r.2)).collect();
+    let agree = emo
+        .iter()
+        .filter(|(id, _, e)| {
+            let d = by_id[id];
+            (d.arousal - e.arousal).abs() < 1e-5 && (d.valence - e.valence).abs() < 1e-5
+        })
+        .count();
+    assert_eq!(agree, 734);
+    // The 2015 file is read by its header: song 2001 valence_mean 3.2, arousal_mean 6.6.
+    let rows15 = deam::read_static(
+        &meta.join("static_annotations_averaged_songs_2000_2058.csv"),
+        &mut problems,
+    )
+    .unwrap();
+    assert_eq!(rows15.len(), 58);
+    let (_, _, s) = rows15.iter().find(|r| r.0 == "2001").unwrap();
+    assert!(close(s.valence, (3.2 - 5.0) / 4.0) && close(s.arousal, (6.6 - 5.0) / 4.0));
+}
+
+#[test]
+fn pmemo_sample_reads_4_songs() {
+    let Some(data) = shared() else { return };
+    let ds = load(
+        &data.join("pmemo-sample"),
+        Format::Pmemo,
+        &LoadOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(ds.items.len(), 4);
+    let it = ds.get("108").unwrap();
+    // 108.json: valence_mean 0.863, arousal_mean 0.863, dynamic t from 15.5, a[0] 0.8595,
+    // v[0] 0.7834, 68 values; [0,1] → 2x − 1.
+    let s = it.labels.static_av.unwrap();
+    assert!(close(s.arousal, 2.0 * 0.863 - 1.0) && close(s.valence, 2.0 * 0.863 - 1.0));
+    let d = it.labels.dynamic.as_ref().unwrap();
+    assert_eq!(
+        (d.len(), d.start_s, d.hop_s, d.first_frame()),
+        (68, 15.5, 0.5, 31)
+    );
+    assert!(close(d.arousal[0], 2.0 * 0.8595 - 1.0));
+    assert!(close(d.valence[0], 2.0 * 0.7834 - 1.0));
+    assert_eq!(it.labels.quadrant, Some(Quadrant::Q1));
+    let quads: Vec<_> = ds
+        .items
+        .iter()
+        .map(|i| i.labels.quadrant.unwrap())
+        .collect();
+    assert_eq!(quads, Quadrant::ALL);
+}
