@@ -1,1 +1,29 @@
-//! mer-smile (being built; see its issue).
+//! openSMILE-compatible descriptors in pure Rust: the 65 ComParE low-level descriptors
+//! (LLDs) and the 260-value MediaEval 2015 / DEAM feature set built from them.
+//!
+//! - [`compare_llds`]: samples → 65 smoothed LLDs + 65 deltas every 10 ms ([`CompareLlds`]).
+//! - [`mediaeval260`]: those → mean and std over 1 s windows every 0.5 s, named as DEAM's
+//!   `features/<id>.csv` ([`DEAM_HEADER`]).
+//! - [`write_table`]: `;`-separated CSV (`frameTime` first) or `.npy`.
+//!
+//! Modules, one pipeline stage per file: `frame` (framing, windows, FFT), `lld::*` (one
+//! descriptor family each), `contour` (smoothing, deltas), `compare` (the ComParE set),
+//! `mediaeval` (functionals, DEAM names), `table` (output).
+
+// DSP loops index several arrays by bin/frame exactly as openSMILE's C++ does, so that each
+// can be checked line by line against its source; iterator rewrites would hide that.
+#![allow(clippy::needless_range_loop)]
+
+mod compare;
+mod contour;
+mod error;
+mod frame;
+mod lld;
+mod mediaeval;
+mod table;
+
+pub use compare::{CompareLlds, LLD_NAMES, Llds, N_LLD, compare_llds, delta_name};
+pub use error::SmileError;
+pub use frame::Framing;
+pub use mediaeval::{DEAM_HEADER, Functionals, N_MEDIAEVAL, mediaeval260};
+pub use table::{Table, write_table};

@@ -1,0 +1,8 @@
+//! One descriptor family per file.
+
+pub mod auditory;
+pub mod energy;
+pub mod melspec;
+pub mod mfcc;
+pub mod spectral;
+pub mod voicing;

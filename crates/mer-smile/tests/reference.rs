@@ -1,0 +1,220 @@
+//! mer-smile against openSMILE 2.6.0 (Python package, `ComParE_2016`): fixtures made by
+//! `scripts/smile_reference.sh` from 4 shared clips (6 s excerpts, 16-bit WAV committed next to
+//! the reference arrays). Prints a table of Pearson r and relative error per LLD; run
+//! `cargo test --release -p mer-smile --test reference -- --nocapture` to see it.
+
+use std::path::{Path, PathBuf};
+
+use mer_smile::{LLD_NAMES, N_LLD, N_MEDIAEVAL, compare_llds, delta_name, mediaeval260};
+
+fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+fn read_npy(path: &Path) -> (Vec<usize>, Vec<f32>) {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let npy = npyz::NpyFile::new(&bytes[..]).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let shape = npy.shape().iter().map(|&d| d as usize).collect();
+    let data = npy
+        .into_vec::<f32>()
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    (shape, data)
+}
+
+fn clips() -> Vec<String> {
+    let manifest = std::fs::read_to_string(fixtures().join("manifest.tsv")).expect("manifest.tsv");
+    manifest
+        .lines()
+        .skip(1)
+        .map(|l| l.split('\t').next().unwrap_or_default().to_string())
+        .collect()
+}
+
+/// Pearson correlation; `None` when either side is constant.
+fn pearson(a: &[f64], b: &[f64]) -> Option<f64> {
+    let n = a.len() as f64;
+    let (ma, mb) = (a.iter().sum::<f64>() / n, b.iter().sum::<f64>() / n);
+    let (mut sab, mut saa, mut sbb) = (0.0, 0.0, 0.0);
+    for (&x, &y) in a.iter().zip(b) {
+        sab += (x - ma) * (y - mb);
+        saa += (x - ma) * (x - ma);
+        sbb += (y - mb) * (y - mb);
+    }
+    if saa == 0.0 || sbb == 0.0 {
+        None
+    } else {
+        Some(sab / (saa * sbb).sqrt())
+    }
+}
+
+/// Mean |ours - ref| over mean |ref|.
+fn rel_err(a: &[f64], b: &[f64]) -> f64 {
+    let num: f64 = a.iter().zip(b).map(|(x, y)| (x - y).abs()).sum();
+    let den: f64 = b.iter().map(|y| y.abs()).sum();
+    if den == 0.0 {
+        if num == 0.0 { 0.0 } else { f64::INFINITY }
+    } else {
+        num / den
+    }
+}
+
+/// Required r per LLD index. Energy, spectral and MFCC descriptors: 0.99; voicing: 0.95.
+/// Lower bars, each named with the reason, are listed in `LOWER_BARS`.
+fn bar(name: &str, i: usize) -> f64 {
+    if let Some((_, b, _)) = LOWER_BARS.iter().find(|(n, _, _)| *n == name) {
+        return *b;
+    }
+    if i < 6 { 0.95 } else { 0.99 }
+}
+
+/// (LLD name, bar it reaches, why it falls short of the issue's bar).
+const LOWER_BARS: &[(&str, f64, &str)] = &[];
+
+/// LLDs not implemented yet (output as zeros); reported, not asserted.
+const NOT_YET: &[&str] = &[
+    "F0final_sma",
+    "voicingFinalUnclipped_sma",
+    "jitterLocal_sma",
+    "jitterDDP_sma",
+    "shimmerLocal_sma",
+    "logHNR_sma",
+];
+
+struct Stats {
+    ours: Vec<Vec<f64>>,
+    theirs: Vec<Vec<f64>>,
+}
+
+fn collect(delta: bool) -> Stats {
+    let mut ours = vec![Vec::new(); N_LLD];
+    let mut theirs = vec![Vec::new(); N_LLD];
+    for clip in clips() {
+        let wav = fixtures().join(format!("{clip}.wav"));
+        let audio = mer_audio::load(&wav, None).unwrap_or_else(|e| panic!("{e}"));
+        let got = compare_llds(&audio.samples, audio.sample_rate).expect("compare_llds");
+        let suffix = if delta { "lld_de" } else { "lld" };
+        let (shape, want) = read_npy(&fixtures().join(format!("{clip}.{suffix}.npy")));
+        assert_eq!(shape[1], N_LLD);
+        let m = if delta { &got.delta } else { &got.lld };
+        // openSMILE emits one LLD frame more than complete 60 ms frames fit (its end-of-input
+        // flush); compare the frames both have.
+        let n = m.n_frames.min(shape[0]);
+        // (The delta level flushes 2 more.) Frame t is the same time on both sides.
+        assert!(
+            shape[0].abs_diff(m.n_frames) <= 3,
+            "{clip}: {} frames vs openSMILE {}",
+            m.n_frames,
+            shape[0]
+        );
+        for t in 0..n {
+            for i in 0..N_LLD {
+                ours[i].push(f64::from(m.values[t * N_LLD + i]));
+                theirs[i].push(f64::from(want[t * N_LLD + i]));
+            }
+        }
+    }
+    Stats { ours, theirs }
+}
+
+fn report(title: &str, names: &[String], s: &Stats) -> Vec<(String, f64, f64)> {
+    println!("\n{title}\n{:<42} {:>8} {:>10}", "LLD", "r", "rel.err");
+    let mut rows = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        let r = pearson(&s.ours[i], &s.theirs[i]).unwrap_or(f64::NAN);
+        let e = rel_err(&s.ours[i], &s.theirs[i]);
+        println!("{name:<42} {r:>8.4} {e:>10.4}");
+        rows.push((name.clone(), r, e));
+    }
+    rows
+}
+
+#[test]
+fn llds_match_opensmile() {
+    let s = collect(false);
+    let names: Vec<String> = LLD_NAMES.iter().map(|s| s.to_string()).collect();
+    let rows = report("ComParE LLDs vs openSMILE (all 4 clips pooled)", &names, &s);
+    let mut failed = Vec::new();
+    for (i, (name, r, _)) in rows.iter().enumerate() {
+        if NOT_YET.contains(&name.as_str()) {
+            println!("NOT IMPLEMENTED YET: {name}");
+            continue;
+        }
+        if r.is_nan() || *r < bar(name, i) {
+            failed.push(format!("{name}: r = {r:.4} < {}", bar(name, i)));
+        }
+    }
+    for (n, b, why) in LOWER_BARS {
+        println!("lower bar: {n} ≥ {b} ({why})");
+    }
+    assert!(
+        failed.is_empty(),
+        "LLDs below their bar:\n{}",
+        failed.join("\n")
+    );
+}
+
+#[test]
+fn deltas_match_opensmile() {
+    let s = collect(true);
+    let names: Vec<String> = (0..N_LLD).map(delta_name).collect();
+    let rows = report("ComParE LLD deltas vs openSMILE", &names, &s);
+    let mut failed = Vec::new();
+    for (i, (name, r, _)) in rows.iter().enumerate() {
+        let base = LLD_NAMES[i];
+        if NOT_YET.contains(&base) {
+            continue;
+        }
+        let b = bar(base, i) - 0.02;
+        if r.is_nan() || *r < b {
+            failed.push(format!("{name}: r = {r:.4} < {b}"));
+        }
+    }
+    assert!(
+        failed.is_empty(),
+        "deltas below their bar:\n{}",
+        failed.join("\n")
+    );
+}
+
+#[test]
+fn mediaeval260_matches_reference_aggregation() {
+    let mut worst = (String::new(), 1.0f64);
+    for clip in clips() {
+        let wav = fixtures().join(format!("{clip}.wav"));
+        let audio = mer_audio::load(&wav, None).unwrap_or_else(|e| panic!("{e}"));
+        let got = mediaeval260(&compare_llds(&audio.samples, audio.sample_rate).expect("llds"));
+        let (shape, want) = read_npy(&fixtures().join(format!("{clip}.me260.npy")));
+        assert_eq!(shape[1], N_MEDIAEVAL);
+        assert_eq!(got.times_s.len(), shape[0], "{clip}: window count");
+        for c in 0..N_MEDIAEVAL {
+            let a: Vec<f64> = (0..shape[0])
+                .map(|k| f64::from(got.values[k * N_MEDIAEVAL + c]))
+                .collect();
+            let b: Vec<f64> = (0..shape[0])
+                .map(|k| f64::from(want[k * N_MEDIAEVAL + c]))
+                .collect();
+            let lld = if c < 2 * N_LLD {
+                c / 2
+            } else {
+                (c - 2 * N_LLD) / 2
+            };
+            if NOT_YET.contains(&LLD_NAMES[lld]) {
+                continue;
+            }
+            let r = pearson(&a, &b).unwrap_or(f64::NAN);
+            if r.is_nan() || r < worst.1 {
+                worst = (format!("{clip} {}", mer_smile::DEAM_HEADER[c + 1]), r);
+            }
+        }
+    }
+    println!(
+        "mediaeval260: worst column r = {:.4} ({})",
+        worst.1, worst.0
+    );
+    assert!(
+        worst.1 >= 0.99,
+        "mediaeval260 column below r = 0.99: {} (r = {})",
+        worst.0,
+        worst.1
+    );
+}
