@@ -1,0 +1,26 @@
+//! Errors of the feature stage.
+
+use std::path::PathBuf;
+
+/// Why features could not be computed or written.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum FeatureError {
+    /// The audio could not be read.
+    #[error(transparent)]
+    Audio(#[from] mer_audio::AudioError),
+    /// A configuration value is out of range (name, value, why).
+    #[error("invalid setting {name} = {value}: {reason}")]
+    InvalidConfig {
+        name: &'static str,
+        value: String,
+        reason: &'static str,
+    },
+    /// The output file could not be written.
+    #[error("{path}: cannot write: {source}")]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
