@@ -82,7 +82,7 @@ impl MelConfig {
         if self.sample_rate == 0 {
             return bad("sample_rate", "0".into(), "must be > 0");
         }
-        if self.n_fft < 4 || self.n_fft % 2 != 0 {
+        if self.n_fft < 4 || !self.n_fft.is_multiple_of(2) {
             return bad("n_fft", self.n_fft.to_string(), "must be even and >= 4");
         }
         if self.hop_length == 0 {
