@@ -7,6 +7,12 @@
 //! which is the feature frame `k = t / hop_s` of a 2 Hz front-end whose frame `k` pools the
 //! audio in `[0.5 k, 0.5 k + 0.5)` s. So DEAM's column `sample_15000ms` is frame 30 and PMEmo's
 //! `frameTime` 15.5 is frame 31. Use [`DynamicAV::first_frame`] rather than recomputing it.
+//!
+//! This is the project's adopted convention; the publishers do not state it. Evidence that
+//! the stamp may instead mark the *end* of its window, `[t − 0.5, t)`: PMEmo's last stamp
+//! never passes the clip's length (49.0 s for a 49.1 s clip, 60.0 for 60.2, 45.0 for 45.1),
+//! and DEAM's 45.06 s clips carry a `sample_45000ms` value, whose `[45.0, 45.5)` window
+//! would hold 0.06 s of audio. If that reading is adopted, only `first_frame` changes.
 
 use std::fmt;
 use std::path::PathBuf;

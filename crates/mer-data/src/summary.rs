@@ -139,7 +139,12 @@ impl Summary {
 impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "dataset: {}", self.name)?;
-        writeln!(f, "items (audio + labels): {}", self.items)?;
+        writeln!(
+            f,
+            "items (audio + labels): {} of {} labelled clips",
+            self.items,
+            self.items + self.missing_audio
+        )?;
         writeln!(
             f,
             "label kinds: dynamic {}, static {}, quadrant {}",

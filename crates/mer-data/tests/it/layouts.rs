@@ -96,6 +96,7 @@ fn deam_official_layout() {
     let tmp = tempfile::tempdir().unwrap();
     build_deam(tmp.path(), &data);
     let ds = load(tmp.path(), Format::Deam, &LoadOptions::default()).unwrap();
+    crate::contract::check_contract(&ds);
     assert_eq!(ds.items.len(), 11);
     assert!(ds.problems.is_empty(), "{:?}", ds.problems);
     let it = ds.get("2").unwrap();
@@ -189,6 +190,7 @@ fn pmemo_2019_layout() {
     let tmp = tempfile::tempdir().unwrap();
     build_pmemo(tmp.path(), &data);
     let ds = load(tmp.path(), Format::Pmemo, &LoadOptions::default()).unwrap();
+    crate::contract::check_contract(&ds);
     assert_eq!(ds.items.len(), 4);
     let it = ds.get("108").unwrap();
     assert!(it.audio.ends_with("chorus/108.mp3"));
@@ -243,6 +245,7 @@ fn fourq_without_audio_folder() {
         &out,
     );
     let ds = load(tmp.path(), Format::FourQ, &LoadOptions::default()).unwrap();
+    crate::contract::check_contract(&ds);
     assert_eq!(ds.items.len(), 12);
     for it in &ds.items {
         let q = it.labels.quadrant.unwrap();
@@ -266,6 +269,7 @@ fn manifests_static_and_dynamic() {
         "path,time_s,arousal,valence\nclips/a.mp3,15.5,0.719,0.5668\nclips/a.mp3,15.0,0.7,0.5\nclips/a.mp3,16.0,0.73,0.58\n",
     );
     let ds = load(m, Format::Manifest, &LoadOptions::default()).unwrap();
+    crate::contract::check_contract(&ds);
     assert_eq!(ds.items.len(), 2);
     let a = ds.get("clips/a.mp3").unwrap();
     let d = a.labels.dynamic.as_ref().unwrap();

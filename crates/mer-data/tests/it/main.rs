@@ -4,6 +4,7 @@
 mod bad_data;
 mod cache;
 mod common;
+mod contract;
 mod layouts;
 mod real;
 mod splits;
