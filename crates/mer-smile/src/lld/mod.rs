@@ -4,5 +4,7 @@ pub mod auditory;
 pub mod energy;
 pub mod melspec;
 pub mod mfcc;
+pub mod pitch;
 pub mod spectral;
+pub mod voice_quality;
 pub mod voicing;
