@@ -27,6 +27,16 @@ pub enum SmileError {
         #[source]
         source: std::io::Error,
     },
+    /// The audio file could not be read.
+    #[error(transparent)]
+    Audio(#[from] mer_audio::AudioError),
+    /// Computing features of a file failed.
+    #[error("{path}: {source}")]
+    InFile {
+        path: PathBuf,
+        #[source]
+        source: Box<SmileError>,
+    },
     /// The output path has an extension we do not write.
     #[error("{path}: unknown output format (use .csv or .npy)")]
     OutputFormat { path: PathBuf },

@@ -4,6 +4,7 @@
 //! - [`compare_llds`]: samples → 65 smoothed LLDs + 65 deltas every 10 ms ([`CompareLlds`]).
 //! - [`mediaeval260`]: those → mean and std over 1 s windows every 0.5 s, named as DEAM's
 //!   `features/<id>.csv` ([`DEAM_HEADER`]).
+//! - [`compute_kind`] / [`compute_file`]: a named table ([`SmileKind`]) for the CLI.
 //! - [`write_table`]: `;`-separated CSV (`frameTime` first) or `.npy`.
 //!
 //! Modules, one pipeline stage per file: `frame` (framing, windows, FFT), `lld::*` (one
@@ -18,6 +19,7 @@ mod compare;
 mod contour;
 mod error;
 mod frame;
+mod kind;
 mod lld;
 mod mediaeval;
 mod table;
@@ -25,5 +27,6 @@ mod table;
 pub use compare::{CompareLlds, LLD_NAMES, Llds, N_LLD, compare_llds, delta_name};
 pub use error::SmileError;
 pub use frame::Framing;
+pub use kind::{SmileKind, compute_file, compute_kind};
 pub use mediaeval::{DEAM_HEADER, Functionals, N_MEDIAEVAL, mediaeval260};
 pub use table::{Table, write_table};
