@@ -27,7 +27,9 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
-use crate::{DataError, FrameMatrix, Item};
+use mer_features::Matrix;
+
+use crate::{DataError, Item};
 
 const MAGIC: &[u8; 8] = b"MERFEAT1";
 const HEADER: usize = 8 + 8 + 8 + 32;
@@ -89,13 +91,13 @@ impl FeatureCache {
     }
 
     /// The cached matrix for `key`, or `None` when absent or corrupt.
-    pub fn get(&self, key: &str) -> Option<FrameMatrix> {
+    pub fn get(&self, key: &str) -> Option<Matrix> {
         let bytes = std::fs::read(self.entry_path(key)).ok()?;
         decode(&bytes)
     }
 
     /// Stores `m` under `key` (temporary file + atomic rename).
-    pub fn put(&self, key: &str, m: &FrameMatrix) -> Result<(), DataError> {
+    pub fn put(&self, key: &str, m: &Matrix) -> Result<(), DataError> {
         let path = self.entry_path(key);
         let sub = path.parent().unwrap_or(&self.dir);
         std::fs::create_dir_all(sub).map_err(|e| DataError::io(sub, e))?;
@@ -115,8 +117,8 @@ impl FeatureCache {
         &self,
         audio: &Path,
         settings_key: &str,
-        compute: impl FnOnce() -> Result<FrameMatrix, E>,
-    ) -> Result<FrameMatrix, DataError> {
+        compute: impl FnOnce() -> Result<Matrix, E>,
+    ) -> Result<Matrix, DataError> {
         let key = self.key(audio, settings_key)?;
         if let Some(m) = self.get(&key) {
             return Ok(m);
@@ -144,10 +146,10 @@ pub fn compute_all<E, F>(
     settings_key: &str,
     progress: bool,
     compute: F,
-) -> Vec<Result<FrameMatrix, DataError>>
+) -> Vec<Result<Matrix, DataError>>
 where
     E: Display,
-    F: Fn(&Path) -> Result<FrameMatrix, E> + Sync,
+    F: Fn(&Path) -> Result<Matrix, E> + Sync,
 {
     let bar = if progress {
         indicatif::ProgressBar::new(items.len() as u64)
@@ -204,7 +206,7 @@ fn hex(bytes: &[u8]) -> String {
     s
 }
 
-fn encode(m: &FrameMatrix) -> Vec<u8> {
+fn encode(m: &Matrix) -> Vec<u8> {
     let payload: Vec<u8> = m.data.iter().flat_map(|x| x.to_le_bytes()).collect();
     let mut out = Vec::with_capacity(HEADER + payload.len());
     out.extend_from_slice(MAGIC);
@@ -215,7 +217,7 @@ fn encode(m: &FrameMatrix) -> Vec<u8> {
     out
 }
 
-fn decode(bytes: &[u8]) -> Option<FrameMatrix> {
+fn decode(bytes: &[u8]) -> Option<Matrix> {
     if bytes.len() < HEADER || &bytes[..8] != MAGIC {
         return None;
     }
@@ -234,7 +236,7 @@ fn decode(bytes: &[u8]) -> Option<FrameMatrix> {
         .chunks_exact(4)
         .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
         .collect();
-    FrameMatrix::new(rows, cols, data).ok()
+    Some(Matrix { rows, cols, data })
 }
 
 #[cfg(test)]
@@ -243,7 +245,7 @@ mod tests {
 
     #[test]
     fn encode_decode_round_trip_and_corruption() {
-        let m = FrameMatrix::new(3, 2, vec![1.0, -2.5, 3.25, f32::MIN_POSITIVE, 0.0, 7.0]).unwrap();
+        let m = Matrix::new(3, 2, vec![1.0, -2.5, 3.25, f32::MIN_POSITIVE, 0.0, 7.0]);
         let bytes = encode(&m);
         assert_eq!(bytes.len(), HEADER + 24);
         assert_eq!(decode(&bytes), Some(m));

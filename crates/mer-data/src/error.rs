@@ -62,16 +62,6 @@ pub enum DataError {
     /// A split that cannot be made (k < 2, fold ≥ k, ids in a list that are not in the dataset).
     #[error("{0}")]
     BadSplit(String),
-    /// A feature matrix whose data length is not rows × cols.
-    #[error("matrix shape {rows}×{cols} does not match {len} values")]
-    Shape {
-        /// Rows (frames).
-        rows: usize,
-        /// Columns (features).
-        cols: usize,
-        /// Number of values given.
-        len: usize,
-    },
     /// The feature function failed for one audio file.
     #[error("{path}: computing features: {message}")]
     Compute {

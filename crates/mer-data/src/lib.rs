@@ -11,6 +11,7 @@
 //! - [`Summary`]: what `mer data check` prints.
 //! - [`FeatureCache`] and [`compute_all`]: per-(file content, settings) features on disk,
 //!   computed on all cores.
+//! - [`Matrix`] (re-exported from mer-features): `[frames, features]` f32, row-major.
 //! - [`DataError`]: the crate's one error type.
 
 mod cache;
@@ -34,7 +35,8 @@ pub use dataset::{
     StaticAV, Subset,
 };
 pub use error::DataError;
-pub use matrix::{FrameFeatures, FrameMatrix, read_deam_features};
+pub use matrix::{FrameFeatures, read_deam_features};
+pub use mer_features::Matrix;
 pub use split::{Split, fnv1a64, fold_of, read_id_list};
 pub use summary::{Range, Summary};
 

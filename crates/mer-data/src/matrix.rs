@@ -1,39 +1,11 @@
-//! A plain frame × feature matrix, and the reader of DEAM's openSMILE feature files.
+//! The reader of DEAM's openSMILE feature files.
 
 use std::path::Path;
 
+use mer_features::Matrix;
+
 use crate::DataError;
 use crate::table::{Table, parse_number};
-
-/// Row-major `[frames, features]` f32 matrix: `data[r * cols + c]`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct FrameMatrix {
-    /// Number of frames.
-    pub rows: usize,
-    /// Number of features per frame.
-    pub cols: usize,
-    /// `rows * cols` values, frame after frame.
-    pub data: Vec<f32>,
-}
-
-impl FrameMatrix {
-    /// Checks that `data.len() == rows * cols`.
-    pub fn new(rows: usize, cols: usize, data: Vec<f32>) -> Result<FrameMatrix, DataError> {
-        if rows.checked_mul(cols) != Some(data.len()) {
-            return Err(DataError::Shape {
-                rows,
-                cols,
-                len: data.len(),
-            });
-        }
-        Ok(FrameMatrix { rows, cols, data })
-    }
-
-    /// Frame `r`: `[cols]`.
-    pub fn row(&self, r: usize) -> &[f32] {
-        &self.data[r * self.cols..(r + 1) * self.cols]
-    }
-}
 
 /// A publisher's per-frame feature file: times, names and values.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,7 +15,7 @@ pub struct FrameFeatures {
     /// Feature names (the header without `frameTime`). `[features]`
     pub names: Vec<String>,
     /// Values `[frames, features]`.
-    pub matrix: FrameMatrix,
+    pub matrix: Matrix,
 }
 
 /// Reads DEAM's `features/<id>.csv`: openSMILE output, `;`-separated, a header whose first
@@ -95,7 +67,11 @@ pub fn read_deam_features(path: &Path) -> Result<FrameFeatures, DataError> {
         }
     }
     Ok(FrameFeatures {
-        matrix: FrameMatrix::new(times.len(), cols, data)?,
+        matrix: Matrix {
+            rows: times.len(),
+            cols,
+            data,
+        },
         times,
         names: t.header[1..].to_vec(),
     })

@@ -4,13 +4,13 @@
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use mer_data::{FeatureCache, Format, FrameMatrix, LoadOptions, compute_all, load};
+use mer_data::{FeatureCache, Format, LoadOptions, Matrix, compute_all, load};
 use rayon::prelude::*;
 
 use crate::common::shared;
 
 /// A cheap but real feature of a file: per 4 KiB block, mean and max byte value.
-fn block_stats(path: &Path) -> Result<FrameMatrix, std::io::Error> {
+fn block_stats(path: &Path) -> Result<Matrix, std::io::Error> {
     let bytes = std::fs::read(path)?;
     let data: Vec<f32> = bytes
         .chunks(4096)
@@ -20,7 +20,7 @@ fn block_stats(path: &Path) -> Result<FrameMatrix, std::io::Error> {
             [mean, max]
         })
         .collect();
-    Ok(FrameMatrix::new(data.len() / 2, 2, data).unwrap())
+    Ok(Matrix::new(data.len() / 2, 2, data))
 }
 
 #[test]
@@ -65,9 +65,7 @@ fn computes_once_then_reads_back() {
     assert_eq!(calls.load(Ordering::SeqCst), 4, "repaired entry is used");
     // A failing feature function names the file.
     let e = cache
-        .get_or_compute(&audio, "broken", || {
-            Err::<FrameMatrix, _>("decoder exploded")
-        })
+        .get_or_compute(&audio, "broken", || Err::<Matrix, _>("decoder exploded"))
         .unwrap_err()
         .to_string();
     assert!(
@@ -83,7 +81,7 @@ fn parallel_writers_of_one_key() {
     let cache = FeatureCache::new(tmp.path()).unwrap();
     let audio = data.join("pmemo-sample/683.mp3");
     let want = block_stats(&audio).unwrap();
-    let got: Vec<FrameMatrix> = (0..16)
+    let got: Vec<Matrix> = (0..16)
         .into_par_iter()
         .map(|_| {
             cache
@@ -121,14 +119,54 @@ fn compute_all_over_a_dataset() {
         Some(&cache),
         "blockstats v1",
         false,
-        |_: &Path| Err::<FrameMatrix, _>("must not be called"),
+        |_: &Path| Err::<Matrix, _>("must not be called"),
     );
     assert!(again.iter().all(|r| r.is_ok()));
     let uncached = compute_all(&ds.items, None, "x", false, |_: &Path| {
-        Err::<FrameMatrix, _>("bad file")
+        Err::<Matrix, _>("bad file")
     });
     assert!(uncached.iter().all(|r| {
         r.as_ref()
             .is_err_and(|e| e.to_string().contains("bad file"))
     }));
+}
+
+/// The real front-end through the cache: 2 Hz log-mel (Malik et al. 2017 settings) of the
+/// PMEmo sample; every labelled frame has a feature frame.
+#[test]
+fn compute_all_with_log_mel() {
+    let Some(data) = shared() else { return };
+    let ds = load(
+        &data.join("pmemo-sample"),
+        Format::Pmemo,
+        &LoadOptions::default(),
+    )
+    .unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = FeatureCache::new(tmp.path()).unwrap();
+    let cfg = mer_features::MelConfig::malik2017();
+    let key = format!("logmel-2hz v1 {cfg:?}");
+    let logmel_2hz = |p: &Path| -> Result<Matrix, mer_features::FeatureError> {
+        let out = mer_features::log_mel_file(p, &cfg)?;
+        Ok(mer_features::pool_2hz(
+            &out.features,
+            cfg.hop_length,
+            cfg.sample_rate,
+        ))
+    };
+    let out = compute_all(&ds.items, Some(&cache), &key, false, logmel_2hz);
+    for (it, r) in ds.items.iter().zip(out) {
+        let m = r.unwrap();
+        assert_eq!(m.cols, 40);
+        assert!(m.data.iter().all(|x| x.is_finite()));
+        let d = it.labels.dynamic.as_ref().unwrap();
+        assert!(
+            d.first_frame() + d.len() <= m.rows,
+            "{}: labels reach frame {}, features have {}",
+            it.id,
+            d.first_frame() + d.len(),
+            m.rows
+        );
+        assert_eq!(cache.get(&cache.key(&it.audio, &key).unwrap()), Some(m));
+    }
 }
