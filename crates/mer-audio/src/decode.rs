@@ -30,6 +30,8 @@ pub(crate) struct Decoder {
     /// Mono frames produced so far.
     pub(crate) decoded_frames: u64,
     planes: Vec<Vec<f32>>,
+    /// Mono samples still to drop at the start (encoder delay symphonia did not trim).
+    skip_left: usize,
     /// Problems that did not stop decoding (skipped packets, early end of file).
     pub(crate) warnings: Vec<String>,
     done: bool,
@@ -37,14 +39,14 @@ pub(crate) struct Decoder {
 
 impl Decoder {
     pub(crate) fn open(path: &Path) -> Result<Self, AudioError> {
-        let meta = std::fs::metadata(path).map_err(|source| AudioError::Open {
+        let meta = std::fs::metadata(path).map_err(|io| AudioError::Open {
             path: path.to_path_buf(),
-            source,
+            io,
         })?;
         if meta.is_dir() {
             return Err(AudioError::Open {
                 path: path.to_path_buf(),
-                source: std::io::Error::new(std::io::ErrorKind::IsADirectory, "is a directory"),
+                io: std::io::Error::new(std::io::ErrorKind::IsADirectory, "is a directory"),
             });
         }
         if meta.len() == 0 {
@@ -52,9 +54,9 @@ impl Decoder {
                 path: path.to_path_buf(),
             });
         }
-        let file = File::open(path).map_err(|source| AudioError::Open {
+        let file = File::open(path).map_err(|io| AudioError::Open {
             path: path.to_path_buf(),
-            source,
+            io,
         })?;
         let mss = MediaSourceStream::new(Box::new(file), Default::default());
         let mut hint = Hint::new();
@@ -91,7 +93,17 @@ impl Decoder {
         let rate = params.sample_rate.unwrap_or(0);
         let channels = params.channels.as_ref().map(|c| c.count()).unwrap_or(0);
         let track_id = track.id;
-        let n_frames = track.num_frames;
+        let mut n_frames = track.num_frames;
+        // symphonia trims MP3 delay only when the LAME tag's CRC is valid; libsndfile/mpg123
+        // also trim it when the CRC fails (see lame.rs).
+        let skip_left = if track.delay.is_none() {
+            crate::lame::lame_start_trim(path).unwrap_or(0) as usize
+        } else {
+            0
+        };
+        if skip_left > 0 {
+            n_frames = n_frames.map(|n| n.saturating_sub(skip_left as u64));
+        }
         Ok(Decoder {
             path: path.to_path_buf(),
             reader,
@@ -102,6 +114,7 @@ impl Decoder {
             n_frames,
             decoded_frames: 0,
             planes: Vec::new(),
+            skip_left,
             warnings: Vec::new(),
             done: false,
         })
@@ -172,7 +185,10 @@ impl Decoder {
                     if self.rate == 0 {
                         self.rate = spec_rate;
                     }
-                    let frames = buf.frames();
+                    let mut frames = buf.frames();
+                    let skip = self.skip_left.min(frames);
+                    self.skip_left -= skip;
+                    frames -= skip;
                     if frames == 0 {
                         continue;
                     }
@@ -180,11 +196,11 @@ impl Decoder {
                     let n_ch = self.planes.len().max(1);
                     self.channels = n_ch;
                     let start = out.len();
-                    out.extend_from_slice(&self.planes[0][..frames]);
+                    out.extend_from_slice(&self.planes[0][skip..skip + frames]);
                     if n_ch > 1 {
                         let mono = &mut out[start..];
                         for plane in &self.planes[1..] {
-                            for (m, s) in mono.iter_mut().zip(&plane[..frames]) {
+                            for (m, s) in mono.iter_mut().zip(&plane[skip..skip + frames]) {
                                 *m += *s;
                             }
                         }

@@ -7,12 +7,8 @@ use std::path::PathBuf;
 #[non_exhaustive]
 pub enum AudioError {
     /// The file could not be opened (missing, a directory, no permission).
-    #[error("{path}: cannot open: {source}")]
-    Open {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error("{path}: cannot open: {io}")]
+    Open { path: PathBuf, io: std::io::Error },
     /// The file has zero bytes.
     #[error("{path}: file is empty")]
     Empty { path: PathBuf },

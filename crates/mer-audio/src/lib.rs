@@ -12,6 +12,7 @@
 
 mod decode;
 mod error;
+mod lame;
 mod resample;
 mod stream;
 pub mod testdata;

@@ -17,10 +17,6 @@ pub enum FeatureError {
         reason: &'static str,
     },
     /// The output file could not be written.
-    #[error("{path}: cannot write: {source}")]
-    Write {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error("{path}: cannot write: {io}")]
+    Write { path: PathBuf, io: std::io::Error },
 }

@@ -10,9 +10,9 @@ use npyz::WriterBuilder;
 use crate::{FeatureError, Matrix};
 
 fn write_err(path: &Path) -> impl Fn(std::io::Error) -> FeatureError + '_ {
-    move |source| FeatureError::Write {
+    move |io| FeatureError::Write {
         path: path.to_path_buf(),
-        source,
+        io,
     }
 }
 

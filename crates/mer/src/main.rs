@@ -1,1 +1,52 @@
-fn main(){}
+//! `mer`: music emotion recognition from the command line.
+//!
+//! The CLI is thin: parse, resolve, call the libraries (`mer-audio` → `mer-features` →
+//! `mer-model` → output). Each subcommand lives in its own `cmd_*.rs`.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod batch;
+mod cmd_data;
+mod cmd_features;
+
+/// Music emotion recognition: arousal (calm ↔ energetic) and valence (negative ↔ positive)
+/// on [-1, 1], every 0.5 s and per track (Malik et al., SMC 2017, and beyond).
+#[derive(Debug, Parser)]
+#[command(
+    name = "mer",
+    version,
+    about,
+    after_help = "Examples:\n  \
+        mer features examples/dd-groove.mp3 --kind logmel --rate 2hz -o dd-groove.npy\n  \
+        mer data check ../shared/data/4q --format 4q"
+)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Debug, Subcommand)]
+enum Cmd {
+    /// Compute features (log-mel, …) of audio files and write them as .npy or .csv.
+    Features(cmd_features::FeaturesArgs),
+    /// Read and check datasets as their publishers ship them.
+    Data(cmd_data::DataArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.cmd {
+        Cmd::Features(a) => cmd_features::run(a),
+        Cmd::Data(a) => cmd_data::run(a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            // One line: the error and its causes, joined by ": ".
+            eprintln!("mer: error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

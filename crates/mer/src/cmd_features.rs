@@ -1,0 +1,174 @@
+//! `mer features FILE... --kind K [--rate stft|2hz] -o OUT`: feature matrices as `.npy`/`.csv`.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use mer_features::output::{write_csv, write_npy};
+use mer_features::{Matrix, MelConfig, log_mel_file, pool_2hz};
+
+use crate::batch;
+
+/// `mer features`.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:\n  \
+    mer features song.mp3 --kind logmel -o song.npy                  # [frames, 40] at 43 Hz\n  \
+    mer features song.mp3 --kind logmel --rate 2hz -o song.csv       # [frames, 40] at 2 Hz\n  \
+    mer features music/ --kind logmel --rate 2hz -o feats/            # one .npy per file\n\n\
+    Log-mel = ln(mel power + 1e-10), librosa's melspectrogram defaults at 44.1 kHz:\n\
+    n_fft 2048, hop 1024, 40 Slaney bands, periodic Hann, centred zero-padded frames.\n\
+    2 Hz frame k = mean of the STFT frames centred in [0.5k, 0.5k+0.5) s.")]
+pub struct FeaturesArgs {
+    /// Audio files or folders (searched recursively for audio files).
+    #[arg(required = true)]
+    inputs: Vec<PathBuf>,
+    /// Which features.
+    #[arg(long, value_enum, default_value_t = Kind::Logmel)]
+    kind: Kind,
+    /// Frame rate of the output: the STFT's (hop 1024 at 44.1 kHz) or 2 Hz (0.5 s frames).
+    #[arg(long, value_enum, default_value_t = Rate::Stft)]
+    rate: Rate,
+    /// Output: a file (.npy or .csv) for one input, or a folder for several.
+    #[arg(short, long)]
+    output: PathBuf,
+    /// Output format when writing into a folder (a file's extension decides otherwise).
+    #[arg(long, value_enum, default_value_t = Format::Npy)]
+    format: Format,
+    /// Analysis sample rate, Hz (audio is resampled to it).
+    #[arg(long, default_value_t = 44_100)]
+    sample_rate: u32,
+    /// Worker threads (0 = all cores).
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Kind {
+    /// 40 log mel-band energies (Malik et al. 2017).
+    Logmel,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Rate {
+    /// One frame per STFT hop (1024 samples at 44.1 kHz ≈ 43 Hz).
+    Stft,
+    /// One frame per 0.5 s (DEAM's annotation rate).
+    #[value(name = "2hz")]
+    TwoHz,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    Npy,
+    Csv,
+}
+
+/// A computed feature matrix with its column names and frame hop.
+struct Computed {
+    features: Matrix,
+    names: Vec<String>,
+    hop_s: f64,
+    warnings: Vec<String>,
+}
+
+fn compute(path: &Path, args: &FeaturesArgs) -> anyhow::Result<Computed> {
+    match args.kind {
+        Kind::Logmel => {
+            let cfg = MelConfig {
+                sample_rate: args.sample_rate,
+                ..MelConfig::malik2017()
+            };
+            let out = log_mel_file(path, &cfg)?;
+            let names = (0..cfg.n_mels).map(|m| format!("mel_{m}")).collect();
+            let (features, hop_s) = match args.rate {
+                Rate::Stft => (out.features, cfg.hop_length as f64 / cfg.sample_rate as f64),
+                Rate::TwoHz => (
+                    pool_2hz(&out.features, cfg.hop_length, cfg.sample_rate),
+                    mer_features::FRAME_HOP_S,
+                ),
+            };
+            Ok(Computed {
+                features,
+                names,
+                hop_s,
+                warnings: out.warnings,
+            })
+        }
+    }
+}
+
+fn write(path: &Path, c: &Computed, format: Format) -> anyhow::Result<()> {
+    match format {
+        Format::Npy => write_npy(path, &c.features)?,
+        Format::Csv => write_csv(path, &c.features, &c.names, c.hop_s, ',')?,
+    }
+    Ok(())
+}
+
+fn format_of(path: &Path) -> Option<Format> {
+    match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
+        "npy" => Some(Format::Npy),
+        "csv" => Some(Format::Csv),
+        _ => None,
+    }
+}
+
+/// Runs `mer features`.
+pub fn run(args: FeaturesArgs) -> anyhow::Result<ExitCode> {
+    let inputs = batch::expand_inputs(&args.inputs);
+    if inputs.is_empty() {
+        let names: Vec<String> = args
+            .inputs
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect();
+        bail!("{}: no audio files found", names.join(", "));
+    }
+    let single_file = inputs.len() == 1 && args.inputs.len() == 1 && !args.inputs[0].is_dir();
+    let to_file = single_file && format_of(&args.output).is_some();
+    if !to_file {
+        std::fs::create_dir_all(&args.output)
+            .with_context(|| format!("{}: cannot create output folder", args.output.display()))?;
+    }
+    let ext = match args.format {
+        Format::Npy => "npy",
+        Format::Csv => "csv",
+    };
+    let results = batch::run_all(&inputs, args.threads, |p| {
+        let c = compute(p, &args)?;
+        for w in &c.warnings {
+            eprintln!("mer: warning: {}: {w}", p.display());
+        }
+        let (out, format) = if to_file {
+            (
+                args.output.clone(),
+                format_of(&args.output).unwrap_or(args.format),
+            )
+        } else {
+            let stem = p
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            (args.output.join(format!("{stem}.{ext}")), args.format)
+        };
+        write(&out, &c, format)?;
+        Ok(out)
+    });
+    let mut failed = 0;
+    for (p, r) in inputs.iter().zip(results) {
+        match r {
+            Ok(out) => eprintln!("{} -> {}", p.display(), out.display()),
+            Err(e) => {
+                failed += 1;
+                eprintln!("mer: error: {e:#}");
+            }
+        }
+    }
+    if failed > 0 {
+        if inputs.len() > 1 {
+            eprintln!("mer: {failed} of {} files failed", inputs.len());
+        }
+        return Ok(ExitCode::FAILURE);
+    }
+    Ok(ExitCode::SUCCESS)
+}
