@@ -14,22 +14,61 @@ const MIN_NUM_PERIODS: i64 = 2;
 const THRESH_CC: f32 = 0.5;
 const LG_HNR_FLOOR: f32 = -100.0;
 
-fn cross_corr(x: &[f32], y: &[f32]) -> f64 {
-    let n = x.len().min(y.len());
-    let (mut mx, mut my) = (0.0f64, 0.0f64);
-    for i in 0..n {
-        mx += f64::from(x[i]);
-        my += f64::from(y[i]);
+/// Σ x·y in f64 with four partial sums (vectorisable).
+fn dot(x: &[f32], y: &[f32]) -> f64 {
+    let mut acc = [0.0f64; 4];
+    let (xc, yc) = (x.chunks_exact(4), y.chunks_exact(4));
+    let (xr, yr) = (xc.remainder(), yc.remainder());
+    for (a, b) in xc.zip(yc) {
+        for k in 0..4 {
+            acc[k] += f64::from(a[k]) * f64::from(b[k]);
+        }
     }
-    mx /= n as f64;
-    my /= n as f64;
-    let (mut cc, mut nx, mut ny) = (0.0f64, 0.0f64, 0.0f64);
-    for i in 0..n {
-        let (a, b) = (f64::from(x[i]) - mx, f64::from(y[i]) - my);
-        cc += a * b;
-        nx += a * a;
-        ny += b * b;
+    let mut s = (acc[0] + acc[1]) + (acc[2] + acc[3]);
+    for (a, b) in xr.iter().zip(yr) {
+        s += f64::from(*a) * f64::from(*b);
     }
+    s
+}
+
+/// Prefix sums of a segment and of its squares, for O(1) segment means and energies.
+struct Prefix {
+    s1: Vec<f64>,
+    s2: Vec<f64>,
+}
+
+impl Prefix {
+    fn new(x: &[f32]) -> Self {
+        let mut s1 = Vec::with_capacity(x.len() + 1);
+        let mut s2 = Vec::with_capacity(x.len() + 1);
+        let (mut a, mut b) = (0.0f64, 0.0f64);
+        s1.push(0.0);
+        s2.push(0.0);
+        for &v in x {
+            let v = f64::from(v);
+            a += v;
+            b += v * v;
+            s1.push(a);
+            s2.push(b);
+        }
+        Self { s1, s2 }
+    }
+
+    /// (Σx, Σx²) over `[a, a+n)`.
+    fn sums(&self, a: usize, n: usize) -> (f64, f64) {
+        (self.s1[a + n] - self.s1[a], self.s2[a + n] - self.s2[a])
+    }
+}
+
+/// Normalised cross-correlation (Pearson) of `m[a..a+n]` and `m[b..b+n]`, as openSMILE's
+/// `crossCorr`, with the means and energies taken from prefix sums.
+fn cross_corr(m: &[f32], pre: &Prefix, a: usize, b: usize, n: usize) -> f64 {
+    let nf = n as f64;
+    let (sx, sxx) = pre.sums(a, n);
+    let (sy, syy) = pre.sums(b, n);
+    let cc = dot(&m[a..a + n], &m[b..b + n]) - sx * sy / nf;
+    let nx = (sxx - sx * sx / nf).max(0.0);
+    let ny = (syy - sy * sy / nf).max(0.0);
     cc / (nx.sqrt() * ny.sqrt())
 }
 
@@ -134,14 +173,14 @@ impl VoiceQuality {
             let mut periods: Vec<i64> = Vec::new();
             let mut avg_wf = vec![0.0f32; t0f as usize + 1];
             let mut cc = vec![0.0f64; (t0max_f - t0min_f + 1) as usize];
+            let pre = Prefix::new(mat);
             let mut start = 0i64;
             let mut pp = 0i64;
             while start < nt - 2 * t0max_f - 1 {
                 for tfi in t0min_f..=t0max_f {
                     let s = start as usize;
                     let m = (start + tfi) as usize;
-                    cc[(tfi - t0min_f) as usize] =
-                        cross_corr(&mat[s..s + tfi as usize], &mat[m..m + tfi as usize]);
+                    cc[(tfi - t0min_f) as usize] = cross_corr(mat, &pre, s, m, tfi as usize);
                 }
                 let mut max_i: i64 = -1;
                 let mut max = 0.0f64;
