@@ -51,7 +51,9 @@ use crate::{
     StaticAV, Subset,
 };
 
-/// Songs 2001–2058: the MediaEval 2015 evaluation set (full-length songs).
+/// Songs 2001–2058: the MediaEval 2015 evaluation set (full-length songs). In the official
+/// layout they are [`Subset::Test`] and every other song [`Subset::Train`] (DEAM's own
+/// development/evaluation division); [`mediaeval2015`] narrows training to the 431 clips.
 pub const EVAL_2015: std::ops::RangeInclusive<u32> = 2001..=2058;
 
 /// Reads a DEAM folder in either layout (see the module docs).
@@ -152,7 +154,7 @@ fn load_official(root: &Path, files: &[PathBuf]) -> Result<Dataset, DataError> {
         s.dynamic = dyn_by_id.remove(id.as_str());
         s.static_av = static_by_id.remove(id.as_str());
         let in_eval = id.parse::<u32>().is_ok_and(|n| EVAL_2015.contains(&n));
-        s.subset = in_eval.then_some(Subset::Test);
+        s.subset = Some(if in_eval { Subset::Test } else { Subset::Train });
     }
     let audio = AudioIndex::new(files, Some("MEMD_audio"));
     let items = finish(songs, &audio, |id| features.get(id).cloned(), &mut problems);

@@ -49,7 +49,7 @@ pub struct Summary {
     pub name: String,
     /// Usable items.
     pub items: usize,
-    /// Items with a dynamic series / static pair / quadrant.
+    /// Items with a dynamic series.
     pub with_dynamic: usize,
     /// Items with static A/V.
     pub with_static: usize,
@@ -59,13 +59,13 @@ pub struct Summary {
     pub per_quadrant: [usize; 4],
     /// Published scales seen, as text.
     pub scales: Vec<String>,
-    /// Problems by kind.
+    /// Labelled clips whose audio is missing.
     pub missing_audio: usize,
     /// Duplicated ids.
     pub duplicate_ids: usize,
     /// All problems.
     pub problems: usize,
-    /// Static arousal / valence ranges.
+    /// Static arousal range.
     pub static_arousal: Range,
     /// Static valence range.
     pub static_valence: Range,
@@ -73,7 +73,7 @@ pub struct Summary {
     pub dynamic_arousal: Range,
     /// Dynamic valence range (all frames).
     pub dynamic_valence: Range,
-    /// Series lengths (frames) and first time stamps (s).
+    /// Series lengths, frames.
     pub dynamic_frames: Range,
     /// First time stamp of the dynamic series, seconds.
     pub dynamic_start_s: Range,
@@ -139,12 +139,11 @@ impl Summary {
 impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "dataset: {}", self.name)?;
-        writeln!(
-            f,
-            "items (audio + labels): {} of {} labelled clips",
-            self.items,
-            self.items + self.missing_audio
-        )?;
+        write!(f, "items (audio + labels): {}", self.items)?;
+        if self.missing_audio > 0 {
+            write!(f, " (+{} labelled without audio)", self.missing_audio)?;
+        }
+        writeln!(f)?;
         writeln!(
             f,
             "label kinds: dynamic {}, static {}, quadrant {}",
@@ -173,11 +172,13 @@ impl fmt::Display for Summary {
         if self.with_dynamic > 0 {
             writeln!(
                 f,
-                "dynamic ranges: arousal {}, valence {}; frames per item {}; first stamp {} s",
+                "dynamic ranges: arousal {}, valence {}; frames per item {}-{}; first stamp {}-{} s",
                 self.dynamic_arousal,
                 self.dynamic_valence,
-                self.dynamic_frames,
-                self.dynamic_start_s
+                self.dynamic_frames.min,
+                self.dynamic_frames.max,
+                self.dynamic_start_s.min,
+                self.dynamic_start_s.max
             )?;
         }
         writeln!(f, "missing audio: {}", self.missing_audio)?;

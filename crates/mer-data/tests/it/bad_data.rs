@@ -3,30 +3,14 @@
 use mer_data::{DataError, Format, LoadOptions, ProblemKind, load, load_lenient};
 
 use crate::common::{link, shared, write};
+use crate::fixtures::build_bad_4q;
 
 #[test]
 fn bad_rows_in_4q_are_reported_with_lines() {
     let Some(data) = shared() else { return };
     let tmp = tempfile::tempdir().unwrap();
-    let src = data.join("4q/audio");
     let root = tmp.path();
-    link(
-        &src.join("Q3/MT0000004637.mp3"),
-        &root.join("Q3/MT0000004637.mp3"),
-    );
-    link(
-        &src.join("Q2/MT0000011357.mp3"),
-        &root.join("Q2/MT0000011357.mp3"),
-    );
-    write(
-        &root.join("panda_dataset_taffc_annotations.csv"),
-        "Song,Quadrant\n\
-         MT0000004637,Q3\n\
-         MT0000011357,Q5\n\
-         MT0000004637,Q3\n\
-         MT9999999999,Q1\n\
-         MT0000011357,Q1\n",
-    );
+    build_bad_4q(root, &data);
     let ds = load_lenient(root, Format::FourQ).unwrap();
     assert_eq!(ds.items.len(), 1);
     let lines: Vec<(u64, &ProblemKind)> = ds

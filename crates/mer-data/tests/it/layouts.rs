@@ -1,94 +1,12 @@
 //! Publisher layouts built in temporary folders from real shared rows and audio.
 
-use std::path::Path;
-
 use mer_data::{
     Format, LoadOptions, ProblemKind, Quadrant, Scale, Split, Subset, deam, load,
     read_deam_features,
 };
 
-use crate::common::{close, link, numbers_after_id, row_of, shared, write};
-
-const DEAM_IDS: [&str; 10] = ["2", "3", "4", "5", "7", "8", "10", "12", "13", "17"];
-
-/// The official DEAM download unzipped the way its three archives unpack, one level deeper
-/// than the user's folder: `DEAM_audio/MEMD_audio`, `DEAM_Annotations/annotations/…`,
-/// `DEAM_features/features`. Songs 2–17 come from the shared sample (their emoMusic rows
-/// under DEAM's dynamic header, 61 values then empty cells up to the longest song), plus a
-/// full-length evaluation song 2001 (its audio: song 2's file; its series: 80 values from
-/// songs 2 and 3), the static rows copied verbatim from the shared DEAM metadata.
-fn build_deam(root: &Path, data: &Path) {
-    let sample = data.join("deam-sample");
-    let ann = sample.join("emomusic-annotations");
-    for id in DEAM_IDS {
-        link(
-            &sample.join(format!("audio/{id}.mp3")),
-            &root.join(format!("DEAM_audio/MEMD_audio/{id}.mp3")),
-        );
-    }
-    link(
-        &sample.join("audio/2.mp3"),
-        &root.join("DEAM_audio/MEMD_audio/2001.mp3"),
-    );
-    let dyn_dir = root.join(
-        "DEAM_Annotations/annotations/annotations averaged per song/dynamic (per second annotations)",
-    );
-    let n_cols = 80; // 15.0 … 54.5 s
-    let header: Vec<String> = (0..n_cols)
-        .map(|k| format!("sample_{}ms", 15000 + 500 * k))
-        .collect();
-    for (file, emo) in [
-        ("arousal.csv", "arousal_cont_average.csv"),
-        ("valence.csv", "valence_cont_average.csv"),
-    ] {
-        let mut text = format!("song_id,{}\n", header.join(","));
-        for id in DEAM_IDS {
-            let row = row_of(&ann.join(emo), id);
-            let n = row.split(',').count() - 1;
-            text += &format!("{row}{}\n", ",".repeat(n_cols - n));
-        }
-        let mut long = numbers_after_id(&row_of(&ann.join(emo), "2"));
-        long.extend(
-            numbers_after_id(&row_of(&ann.join(emo), "3"))
-                .iter()
-                .take(19),
-        );
-        let cells: Vec<String> = long.iter().map(|x| x.to_string()).collect();
-        text += &format!("2001,{}\n", cells.join(","));
-        write(&dyn_dir.join(file), &text);
-    }
-    let meta = sample.join("deam-metadata");
-    let song_level =
-        root.join("DEAM_Annotations/annotations/annotations averaged per song/song_level");
-    let f1 = "static_annotations_averaged_songs_1_2000.csv";
-    let header1 = std::fs::read_to_string(meta.join(f1)).unwrap();
-    let mut text = header1.lines().next().unwrap().to_string() + "\n";
-    for id in DEAM_IDS {
-        text += &(row_of(&meta.join(f1), id) + "\n");
-    }
-    write(&song_level.join(f1), &text);
-    let f2 = "static_annotations_averaged_songs_2000_2058.csv";
-    let header2 = std::fs::read_to_string(meta.join(f2)).unwrap();
-    let text = format!(
-        "{}\n{}\n",
-        header2.lines().next().unwrap(),
-        row_of(&meta.join(f2), "2001")
-    );
-    write(&song_level.join(f2), &text);
-    // openSMILE frames for song 2: `;`-separated, frameTime first, 0.5 s apart.
-    let mut feat =
-        String::from("frameTime;F0final_sma_stddev;pcm_RMSenergy_sma_amean;pcm_zcr_sma_amean\n");
-    for k in 0..4 {
-        feat += &format!(
-            "{:.2};{};{};{}\n",
-            0.5 * k as f32,
-            k,
-            0.01 * k as f32,
-            -(k as f32)
-        );
-    }
-    write(&root.join("DEAM_features/features/2.csv"), &feat);
-}
+use crate::common::{close, link, shared, write};
+use crate::fixtures::{build_deam, build_pmemo};
 
 #[test]
 fn deam_official_layout() {
@@ -129,7 +47,8 @@ fn deam_official_layout() {
     assert_eq!(sp.train.len(), 4);
     let test: Vec<&str> = sp.test.iter().map(|&i| ds.items[i].id.as_str()).collect();
     assert_eq!(test, ["2001"]);
-    assert_eq!(Split::official(&ds).unwrap().test.len(), 1);
+    let official = Split::official(&ds).unwrap();
+    assert_eq!((official.train.len(), official.test.len()), (10, 1));
     // A list naming a song that is not there is an error.
     write(&list, "2 999\n");
     assert!(deam::mediaeval2015(&ds, &list).is_err());
@@ -145,43 +64,6 @@ fn deam_features_wrong_delimiter_is_a_clear_error() {
     write(&p, "frameTime;a;b\n0.0;1;2\n0.5;1;nan\n");
     let e = read_deam_features(&p).unwrap_err().to_string();
     assert!(e.contains("2.csv:3"), "{e}");
-}
-
-/// PMEmo2019 as published, its CSVs derived from the 4 shared songs' JSON.
-fn build_pmemo(root: &Path, data: &Path) {
-    let sample = data.join("pmemo-sample");
-    let base = root.join("PMEmo2019");
-    let mut st = String::from("musicId,Arousal(mean),Valence(mean)\n");
-    let mut st_std = String::from("musicId,Arousal(std),Valence(std)\n");
-    let mut dy = String::from("musicId,frameTime,Arousal(mean),Valence(mean)\n");
-    let mut dy_std = String::from("musicId,frameTime,Arousal(std),Valence(std)\n");
-    for id in ["108", "372", "634", "683"] {
-        link(
-            &sample.join(format!("{id}.mp3")),
-            &base.join(format!("chorus/{id}.mp3")),
-        );
-        let j: serde_json::Value = serde_json::from_str(
-            &std::fs::read_to_string(sample.join(format!("{id}.json"))).unwrap(),
-        )
-        .unwrap();
-        st += &format!("{id},{},{}\n", j["arousal_mean"], j["valence_mean"]);
-        st_std += &format!("{id},0.1,0.2\n");
-        let d = &j["dynamic"];
-        for k in 0..d["t"].as_array().unwrap().len() {
-            dy += &format!("{id},{},{},{}\n", d["t"][k], d["a"][k], d["v"][k]);
-            dy_std += &format!("{id},{},0.05,0.04\n", d["t"][k]);
-        }
-    }
-    write(&base.join("annotations/static_annotations.csv"), &st);
-    write(
-        &base.join("annotations/static_annotations_std.csv"),
-        &st_std,
-    );
-    write(&base.join("annotations/dynamic_annotations.csv"), &dy);
-    write(
-        &base.join("annotations/dynamic_annotations_std.csv"),
-        &dy_std,
-    );
 }
 
 #[test]

@@ -5,6 +5,7 @@ mod bad_data;
 mod cache;
 mod common;
 mod contract;
+mod fixtures;
 mod layouts;
 mod real;
 mod splits;
