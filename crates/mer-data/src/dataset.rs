@@ -174,6 +174,13 @@ impl DynamicAV {
         (self.start_s / self.hop_s).round().max(0.0) as usize
     }
 
+    /// The 2 Hz feature frames the values describe, in order: value `i` ↔ frame
+    /// `first_frame() + i`. Slice a `[frames, features]` matrix with it to align features
+    /// and labels (check `frames().end <= matrix.rows` first).
+    pub fn frames(&self) -> std::ops::Range<usize> {
+        self.first_frame()..self.first_frame() + self.len()
+    }
+
     /// Time stamp of value `i`, seconds.
     pub fn time_of(&self, i: usize) -> f32 {
         self.start_s + self.hop_s * i as f32

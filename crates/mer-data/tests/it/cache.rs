@@ -160,11 +160,12 @@ fn compute_all_with_log_mel() {
         assert_eq!(m.cols, 40);
         assert!(m.data.iter().all(|x| x.is_finite()));
         let d = it.labels.dynamic.as_ref().unwrap();
+        assert_eq!(d.frames().start, 31);
         assert!(
-            d.first_frame() + d.len() <= m.rows,
+            d.frames().end <= m.rows,
             "{}: labels reach frame {}, features have {}",
             it.id,
-            d.first_frame() + d.len(),
+            d.frames().end,
             m.rows
         );
         assert_eq!(cache.get(&cache.key(&it.audio, &key).unwrap()), Some(m));

@@ -97,6 +97,12 @@ fn deam_sample_reads_744_songs_10_with_audio() {
         (d.len(), d.start_s, d.hop_s, d.first_frame()),
         (61, 15.0, 0.5, 30)
     );
+    // MediaEval 2015's development window, 15–45 s: 60 frames, the last stamped 44.5 s.
+    let c = d.crop(15.0, 45.0).unwrap();
+    assert_eq!((c.len(), c.frames()), (60, 30..90));
+    assert_eq!(c.arousal[..], raw_a[..60]);
+    assert_eq!(c.time_of(59), 44.5);
+    assert!(d.crop(50.0, 60.0).is_none());
     // songs_info.csv's MediaEval 2013 set is the official split: of the 10, 3 and 12 are
     // evaluation songs.
     assert_eq!(it.subset, Some(Subset::Train));
