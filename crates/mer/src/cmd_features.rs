@@ -46,6 +46,10 @@ pub struct FeaturesArgs {
 enum Kind {
     /// 40 log mel-band energies (Malik et al. 2017).
     Logmel,
+    /// The 65 openSMILE ComParE LLDs every 10 ms (mer-smile; `;` CSV, openSMILE names).
+    SmileLld,
+    /// The 260-value MediaEval 2015 / DEAM set every 0.5 s (mer-smile; DEAM's CSV header).
+    Mediaeval260,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -69,6 +73,8 @@ struct Computed {
     names: Vec<String>,
     hop_s: f64,
     warnings: Vec<String>,
+    /// openSMILE-style table (smile kinds), written by `mer_smile::write_table`.
+    smile: Option<mer_smile::Table>,
 }
 
 fn compute(path: &Path, args: &FeaturesArgs) -> anyhow::Result<Computed> {
@@ -92,12 +98,36 @@ fn compute(path: &Path, args: &FeaturesArgs) -> anyhow::Result<Computed> {
                 names,
                 hop_s,
                 warnings: out.warnings,
+                smile: None,
+            })
+        }
+        Kind::SmileLld | Kind::Mediaeval260 => {
+            let kind = match args.kind {
+                Kind::SmileLld => mer_smile::SmileKind::Lld,
+                _ => mer_smile::SmileKind::MediaEval260,
+            };
+            let t = mer_smile::compute_file(path, Some(args.sample_rate), kind)?;
+            let hop_s = t.times_s.get(1).copied().unwrap_or(0.0);
+            let features = Matrix::new(t.times_s.len(), t.columns.len(), t.values.clone());
+            Ok(Computed {
+                features,
+                names: t.columns.clone(),
+                hop_s,
+                warnings: Vec::new(),
+                smile: Some(t),
             })
         }
     }
 }
 
 fn write(path: &Path, c: &Computed, format: Format) -> anyhow::Result<()> {
+    if let Some(t) = &c.smile {
+        let path = path.with_extension(match format {
+            Format::Npy => "npy",
+            Format::Csv => "csv",
+        });
+        return Ok(mer_smile::write_table(t, &path)?);
+    }
     match format {
         Format::Npy => write_npy(path, &c.features)?,
         Format::Csv => write_csv(path, &c.features, &c.names, c.hop_s, ',')?,
