@@ -340,6 +340,8 @@ pub enum ProblemKind {
     BadHeader(String),
     /// A row that cannot be read (wrong number of fields, bad quadrant, ...).
     BadRow(String),
+    /// The audio file is there but cannot be opened as audio (message from the decoder).
+    UnreadableAudio(String),
     /// Audio present but no labels for it, or labels of one kind missing their partner file.
     Unlabelled(String),
 }
@@ -357,6 +359,7 @@ impl fmt::Display for ProblemKind {
                 scale,
             } => write!(f, "column `{column}`: {value} is outside the scale {scale}"),
             ProblemKind::DuplicateId => f.write_str("duplicate id (first occurrence kept)"),
+            ProblemKind::UnreadableAudio(m) => write!(f, "unreadable audio: {m}"),
             ProblemKind::BadHeader(m) => write!(f, "bad header: {m}"),
             ProblemKind::BadRow(m) => write!(f, "bad row: {m}"),
             ProblemKind::Unlabelled(m) => write!(f, "{m}"),

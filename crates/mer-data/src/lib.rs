@@ -8,7 +8,7 @@
 //!   split), [`pmemo`], [`fourq`], [`musifeast`], [`manifest`]; [`read_deam_features`] for
 //!   DEAM's openSMILE frames.
 //! - [`Split`]: official, k-fold by a stable id hash ([`fnv1a64`]), or a test-id list.
-//! - [`Summary`]: what `mer data check` prints.
+//! - [`Summary`]: what `mer data check` prints; [`probe_audio`] checks every file opens.
 //! - [`FeatureCache`] and [`compute_all`]: per-(file content, settings) features on disk,
 //!   computed on all cores.
 //! - [`Matrix`] (re-exported from mer-features): `[frames, features]` f32, row-major.
@@ -24,6 +24,7 @@ pub mod manifest;
 mod matrix;
 pub mod musifeast;
 pub mod pmemo;
+mod probe;
 mod series;
 mod split;
 mod summary;
@@ -37,6 +38,7 @@ pub use dataset::{
 pub use error::DataError;
 pub use matrix::{FrameFeatures, read_deam_features};
 pub use mer_features::Matrix;
+pub use probe::probe_audio;
 pub use split::{Split, fnv1a64, fold_of, read_id_list};
 pub use summary::{Range, Summary};
 

@@ -17,7 +17,8 @@ pub struct Range {
 }
 
 impl Range {
-    fn new() -> Range {
+    /// No values yet.
+    pub fn empty() -> Range {
         Range {
             min: f32::NAN,
             max: f32::NAN,
@@ -25,7 +26,8 @@ impl Range {
         }
     }
 
-    fn add(&mut self, x: f32) {
+    /// Includes `x`.
+    pub fn add(&mut self, x: f32) {
         self.min = if self.count == 0 { x } else { self.min.min(x) };
         self.max = if self.count == 0 { x } else { self.max.max(x) };
         self.count += 1;
@@ -95,12 +97,12 @@ impl Summary {
             missing_audio: 0,
             duplicate_ids: 0,
             problems: ds.problems.len(),
-            static_arousal: Range::new(),
-            static_valence: Range::new(),
-            dynamic_arousal: Range::new(),
-            dynamic_valence: Range::new(),
-            dynamic_frames: Range::new(),
-            dynamic_start_s: Range::new(),
+            static_arousal: Range::empty(),
+            static_valence: Range::empty(),
+            dynamic_arousal: Range::empty(),
+            dynamic_valence: Range::empty(),
+            dynamic_frames: Range::empty(),
+            dynamic_start_s: Range::empty(),
             official_split: Split::official(ds).map(|sp| (sp.train.len(), sp.test.len())),
         };
         let mut scales = BTreeMap::new();

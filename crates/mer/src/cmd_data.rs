@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use mer_data::{Format, Split, Summary, deam, load_lenient};
+use mer_data::{Format, Split, Summary, deam, load_lenient, probe_audio};
 
 /// `mer data`.
 #[derive(Debug, clap::Args)]
@@ -37,6 +37,9 @@ struct CheckArgs {
     /// Number of folds to report for the k-fold split by id hash.
     #[arg(long, default_value_t = 5)]
     folds: usize,
+    /// Do not open every audio file to check that it is readable audio (faster).
+    #[arg(long)]
+    no_probe: bool,
     /// DEAM only: the MediaEval 2015 development id list (ids separated by spaces, commas or
     /// newlines); reports the 2015 split (development vs songs 2001–2058).
     #[arg(long)]
@@ -74,9 +77,21 @@ pub fn run(args: DataArgs) -> anyhow::Result<ExitCode> {
 
 fn check(a: CheckArgs) -> anyhow::Result<ExitCode> {
     let format = Format::from(a.format);
-    let ds = load_lenient(&a.dir, format)
+    let mut ds = load_lenient(&a.dir, format)
         .with_context(|| format!("cannot read {} as {format}", a.dir.display()))?;
+    let durations = (!a.no_probe).then(|| probe_audio(&mut ds));
     println!("{}", Summary::of(&ds));
+    if let Some(d) = durations {
+        let stated = if d.count > 0 {
+            format!("{:.1}-{:.1} s as the files state", d.min, d.max)
+        } else {
+            "not stated".to_string()
+        };
+        println!(
+            "audio: {} files open as audio; durations {stated}",
+            ds.items.len()
+        );
+    }
     if !ds.items.is_empty() && a.folds >= 2 {
         let sizes: Vec<String> = (0..a.folds)
             .map(|f| Split::kfold(&ds, a.folds, f).map(|s| s.test.len().to_string()))

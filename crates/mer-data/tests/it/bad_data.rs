@@ -1,6 +1,6 @@
 //! Bad rows and files: each is a problem with file and line; `skip_bad` loads the rest.
 
-use mer_data::{DataError, Format, LoadOptions, ProblemKind, load, load_lenient};
+use mer_data::{DataError, Format, LoadOptions, ProblemKind, load, load_lenient, probe_audio};
 
 use crate::common::{link, shared, write};
 use crate::fixtures::build_bad_4q;
@@ -143,4 +143,33 @@ fn deam_wide_rows_with_holes_and_duplicates() {
     assert!(where_.contains(&("arousal.csv".into(), 3)), "{where_:?}");
     assert!(where_.contains(&("arousal.csv".into(), 4)), "{where_:?}");
     assert!(where_.contains(&("valence.csv".into(), 4)), "{where_:?}");
+}
+
+#[test]
+fn probe_moves_unreadable_audio_to_problems() {
+    let Some(data) = shared() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    link(&data.join("pmemo-sample/634.mp3"), &root.join("good.mp3"));
+    write(&root.join("empty.mp3"), "");
+    write(&root.join("text.mp3"), "this is not audio\n");
+    write(
+        &root.join("m.csv"),
+        "path,arousal,valence\ngood.mp3,0,0\nempty.mp3,0,0\ntext.mp3,0,0\n",
+    );
+    let mut ds = load_lenient(root, Format::Manifest).unwrap();
+    assert_eq!(ds.items.len(), 3);
+    let durations = probe_audio(&mut ds);
+    assert_eq!(ds.items.len(), 1);
+    assert_eq!(ds.items[0].id, "good.mp3");
+    let bad: Vec<_> = ds.problems.iter().map(|p| p.id.clone().unwrap()).collect();
+    assert_eq!(bad, ["empty.mp3", "text.mp3"]);
+    assert!(
+        ds.problems
+            .iter()
+            .all(|p| matches!(p.kind, ProblemKind::UnreadableAudio(_)))
+    );
+    // 634.json states a 45.1 s clip; the MP3 container states about as much.
+    assert_eq!(durations.count, 1);
+    assert!((durations.min - 45.1).abs() < 0.2, "{durations}");
 }
