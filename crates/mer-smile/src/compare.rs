@@ -128,11 +128,11 @@ impl Llds {
             .collect()
     }
 
-    fn from_columns(cols: &[Vec<f32>], period_s: f64) -> Self {
-        let n_frames = cols.first().map_or(0, Vec::len);
+    /// Rows `0..n_frames` of the columns `cols` (each at least `n_frames` long).
+    fn from_columns(cols: &[Vec<f32>], n_frames: usize, period_s: f64) -> Self {
         let mut values = vec![0.0f32; n_frames * N_LLD];
         for (i, c) in cols.iter().enumerate() {
-            for (t, &v) in c.iter().enumerate() {
+            for (t, &v) in c.iter().take(n_frames).enumerate() {
                 values[t * N_LLD + i] = v;
             }
         }
@@ -172,7 +172,16 @@ pub fn compare_llds(samples: &[f32], sample_rate: u32) -> Result<CompareLlds, Sm
             needed: fr.long,
         });
     }
-    let mut raw: Vec<Vec<f32>> = vec![vec![0.0; n_frames]; N_LLD];
+    // The 20 ms branch has more complete frames than the 60 ms one; openSMILE smooths and
+    // differentiates each branch over all of its own frames before the levels are joined, so
+    // the last output frames of the 20 ms descriptors see real neighbours, not padding.
+    let n_short = fr.count(samples.len(), fr.short);
+    let mut raw: Vec<Vec<f32>> = (0..N_LLD)
+        .map(|i| {
+            let long_branch = VOICING.contains(&i) || i == ZCR;
+            vec![0.0; if long_branch { n_frames } else { n_short }]
+        })
+        .collect();
 
     // 20 ms Hamming branch.
     let mut fft_s = MagSpectrum::new(hamming(fr.short));
@@ -191,12 +200,15 @@ pub fn compare_llds(samples: &[f32], sample_rate: u32) -> Result<CompareLlds, Sm
     // 60 ms Gaussian branch (pitch, voicing, voice quality).
     let mut voicing = Voicing::new(&fr, gauss(fr.long, 0.4));
 
-    for t in 0..n_frames {
+    for t in 0..n_short {
         let start = t * fr.step;
         let short = &samples[start..start + fr.short];
-        let long = &samples[start..start + fr.long];
+        if t < n_frames {
+            let long = &samples[start..start + fr.long];
+            raw[ZCR][t] = zcr(long);
+            voicing.push_frame(long);
+        }
         raw[RMS][t] = rms(short);
-        raw[ZCR][t] = zcr(long);
         fft_s.compute(short, &mut mag);
         mel_aud.apply_power(&mag, &mut mel);
         raw[AUDSPEC_SUM][t] = aud.apply(&mel, &mut bands);
@@ -213,7 +225,6 @@ pub fn compare_llds(samples: &[f32], sample_rate: u32) -> Result<CompareLlds, Sm
         for (k, &v) in cc.iter().enumerate() {
             raw[MFCC + k][t] = v;
         }
-        voicing.push_frame(long);
     }
     let voiced = voicing.finish(samples);
     for (k, track) in voiced.into_iter().enumerate() {
@@ -229,7 +240,7 @@ pub fn compare_llds(samples: &[f32], sample_rate: u32) -> Result<CompareLlds, Sm
     deltas.extend(delta_in_segments(&smoothed[VOICING]));
     deltas.extend(smoothed[VOICING.end..].iter().map(|x| delta(x)));
     Ok(CompareLlds {
-        lld: Llds::from_columns(&smoothed, fr.period_s()),
-        delta: Llds::from_columns(&deltas, fr.period_s()),
+        lld: Llds::from_columns(&smoothed, n_frames, fr.period_s()),
+        delta: Llds::from_columns(&deltas, n_frames, fr.period_s()),
     })
 }
