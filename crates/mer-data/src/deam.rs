@@ -45,7 +45,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::find::{AudioIndex, find_file, walk};
-use crate::table::{Problems, SeenIds, Table, parse_label, parse_std};
+use crate::table::{Problems, SeenIds, Table, parse_label, parse_std, soften};
 use crate::{
     DataError, Dataset, DynamicAV, Format, Item, Labels, Problem, ProblemKind, Scale, Split,
     StaticAV, Subset,
@@ -127,7 +127,8 @@ fn load_official(root: &Path, files: &[PathBuf]) -> Result<Dataset, DataError> {
         "static_annotations_averaged_songs_2000_2058.csv",
     ] {
         if let Some(p) = find_file(files, name, |_| true) {
-            for (id, line, s) in read_static(p, &mut problems)? {
+            let rows = read_static(p, &mut problems);
+            for (id, line, s) in soften(rows, &mut problems).unwrap_or_default() {
                 song(&id, (p.clone(), line));
                 static_by_id.insert(id, s);
             }
@@ -180,24 +181,30 @@ fn load_emomusic(root: &Path, files: &[PathBuf]) -> Result<Dataset, DataError> {
     let mut problems = Vec::new();
     let a = read_wide(&need("arousal_cont_average.csv")?, false, &mut problems)?;
     let v = read_wide(&need("valence_cont_average.csv")?, false, &mut problems)?;
-    let optional = |name: &str, problems: &mut Vec<Problem>| -> Result<_, DataError> {
-        find_file(files, name, |_| true)
-            .map(|p| read_wide(p, true, problems))
-            .transpose()
+    let optional = |name: &str, problems: &mut Vec<Problem>| {
+        let p = find_file(files, name, |_| true)?;
+        let r = read_wide(p, true, problems);
+        soften(r, problems)
     };
-    let a_std = optional("arousal_cont_std.csv", &mut problems)?;
-    let v_std = optional("valence_cont_std.csv", &mut problems)?;
+    let a_std = optional("arousal_cont_std.csv", &mut problems);
+    let v_std = optional("valence_cont_std.csv", &mut problems);
     let mut dyn_by_id = pair_series(&a, &v, a_std.as_ref(), v_std.as_ref(), &mut problems);
     let mut static_by_id: HashMap<String, StaticAV> = HashMap::new();
     if let Some(p) = find_file(files, "static_annotations.csv", |_| true) {
-        for (id, _, s) in read_static(p, &mut problems)? {
+        let rows = read_static(p, &mut problems);
+        for (id, _, s) in soften(rows, &mut problems).unwrap_or_default() {
             static_by_id.insert(id, s);
         }
     }
     let mut info: HashMap<String, (String, Option<Subset>)> = HashMap::new();
-    if let Some(p) = find_file(files, "songs_info.csv", |_| true) {
-        let t = Table::read(p, b',')?;
-        let cols = t.columns(&["song_id", "file_name"])?;
+    let songs_info = find_file(files, "songs_info.csv", |_| true).and_then(|p| {
+        let t = Table::read(p, b',').and_then(|t| {
+            let cols = t.columns(&["song_id", "file_name"])?;
+            Ok((t, cols))
+        });
+        soften(t, &mut problems)
+    });
+    if let Some((t, cols)) = songs_info {
         let set_col = t.column("Mediaeval 2013 set");
         for (_, row) in &t.rows {
             let id = Table::cell(row, cols[0]).to_string();

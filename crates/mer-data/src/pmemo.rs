@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 
 use crate::find::{AudioIndex, find_file, walk};
 use crate::series::{LongRow, group_long};
-use crate::table::{Problems, SeenIds, Table, parse_label, parse_number, parse_std};
+use crate::table::{Problems, SeenIds, Table, parse_label, parse_number, parse_std, soften};
 use crate::{
     DataError, Dataset, DynamicAV, Format, Item, Labels, Problem, ProblemKind, Quadrant, Scale,
     StaticAV,
@@ -44,7 +44,9 @@ fn load_2019(root: &Path, files: &[PathBuf]) -> Result<Dataset, DataError> {
     if let Some(p) = find("static_annotations.csv") {
         let stds = match find("static_annotations_std.csv") {
             Some(sp) => {
-                read_static_pairs(sp, ["Arousal(std)", "Valence(std)"], true, &mut problems)?
+                let r =
+                    read_static_pairs(sp, ["Arousal(std)", "Valence(std)"], true, &mut problems);
+                soften(r, &mut problems).unwrap_or_default()
             }
             None => Vec::new(),
         };
@@ -69,14 +71,15 @@ fn load_2019(root: &Path, files: &[PathBuf]) -> Result<Dataset, DataError> {
     }
     let mut dynamics: HashMap<String, DynamicAV> = HashMap::new();
     if let Some(p) = find("dynamic_annotations.csv") {
-        let stds: HashMap<String, (Vec<f32>, Vec<f32>)> = match find("dynamic_annotations_std.csv")
-        {
-            Some(sp) => read_dynamic(sp, ["Arousal(std)", "Valence(std)"], true, &mut problems)?
-                .into_iter()
-                .map(|(id, g)| (id, (g.a, g.v)))
-                .collect(),
-            None => HashMap::new(),
-        };
+        let std_rows = find("dynamic_annotations_std.csv").and_then(|sp| {
+            let r = read_dynamic(sp, ["Arousal(std)", "Valence(std)"], true, &mut problems);
+            soften(r, &mut problems)
+        });
+        let stds: HashMap<String, (Vec<f32>, Vec<f32>)> = std_rows
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(id, g)| (id, (g.a, g.v)))
+            .collect();
         for (id, g) in read_dynamic(p, ["Arousal(mean)", "Valence(mean)"], false, &mut problems)? {
             let std = stds.get(&id).filter(|s| s.0.len() == g.a.len());
             if !statics.contains_key(&id) {

@@ -168,3 +168,33 @@ impl SeenIds {
         self.0.insert(id.to_string())
     }
 }
+
+/// For a file the labels can do without (spreads, song info, a second static file): a read
+/// error becomes a problem naming the file and line, and `None`, so the rest still loads.
+pub(crate) fn soften<T>(r: Result<T, DataError>, problems: &mut Vec<Problem>) -> Option<T> {
+    let e = match r {
+        Ok(t) => return Some(t),
+        Err(e) => e,
+    };
+    let (file, line, kind) = match e {
+        DataError::BadHeader {
+            path,
+            line,
+            message,
+        } => (path, Some(line), ProblemKind::BadHeader(message)),
+        DataError::Parse {
+            path,
+            line,
+            message,
+        } => (path, Some(line), ProblemKind::BadRow(message)),
+        DataError::Io { path, source } => (path, None, ProblemKind::BadRow(source.to_string())),
+        other => (PathBuf::new(), None, ProblemKind::BadRow(other.to_string())),
+    };
+    problems.push(Problem {
+        file,
+        line,
+        id: None,
+        kind,
+    });
+    None
+}

@@ -2,7 +2,7 @@
 
 use mer_data::{DataError, Format, LoadOptions, ProblemKind, load, load_lenient, probe_audio};
 
-use crate::common::{link, shared, write};
+use crate::common::{link, row_of, shared, write};
 use crate::fixtures::build_bad_4q;
 
 #[test]
@@ -172,4 +172,52 @@ fn probe_moves_unreadable_audio_to_problems() {
     // 634.json states a 45.1 s clip; the MP3 container states about as much.
     assert_eq!(durations.count, 1);
     assert!((durations.min - 45.1).abs() < 0.2, "{durations}");
+}
+
+/// emoMusic layout with a spread file saved with `;`: the means still load, the broken file
+/// is one problem at line 1.
+#[test]
+fn broken_optional_file_is_a_problem_not_a_failure() {
+    let Some(data) = shared() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let ann = data.join("deam-sample/emomusic-annotations");
+    for id in ["2", "3"] {
+        link(
+            &data.join(format!("deam-sample/audio/{id}.mp3")),
+            &root.join(format!("clips_45seconds/{id}.mp3")),
+        );
+    }
+    for name in [
+        "arousal_cont_average.csv",
+        "valence_cont_average.csv",
+        "valence_cont_std.csv",
+    ] {
+        let text = std::fs::read_to_string(ann.join(name)).unwrap();
+        let head = text.lines().next().unwrap();
+        let body = format!(
+            "{head}\n{}\n{}\n",
+            row_of(&ann.join(name), "2"),
+            row_of(&ann.join(name), "3")
+        );
+        write(&root.join("annotations").join(name), &body);
+    }
+    let text = std::fs::read_to_string(ann.join("arousal_cont_std.csv")).unwrap();
+    let semi: String = text
+        .lines()
+        .take(3)
+        .map(|l| l.replace(',', ";") + "\n")
+        .collect();
+    write(&root.join("annotations/arousal_cont_std.csv"), &semi);
+    let ds = load_lenient(root, Format::Deam).unwrap();
+    assert_eq!(ds.items.len(), 2);
+    assert_eq!(ds.problems.len(), 1, "{:?}", ds.problems);
+    let p = &ds.problems[0];
+    assert!(p.file.ends_with("arousal_cont_std.csv") && p.line == Some(1));
+    assert!(p.to_string().contains("delimiter"), "{p}");
+    let d = ds.items[0].labels.dynamic.as_ref().unwrap();
+    assert!(d.arousal_std.is_none() && d.valence_std.is_some());
+    // Without --skip-bad the broken file is reported as the error.
+    let e = load(root, Format::Deam, &LoadOptions::default()).unwrap_err();
+    assert!(e.to_string().contains("arousal_cont_std.csv:1"), "{e}");
 }
