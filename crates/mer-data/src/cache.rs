@@ -85,9 +85,8 @@ impl FeatureCache {
 
     /// Where the entry for `key` lives.
     pub fn entry_path(&self, key: &str) -> PathBuf {
-        self.dir
-            .join(&key[..2.min(key.len())])
-            .join(format!("{key}.f32m"))
+        let shard = key.get(..2).unwrap_or("00");
+        self.dir.join(shard).join(format!("{key}.f32m"))
     }
 
     /// The cached matrix for `key`, or `None` when absent or corrupt.

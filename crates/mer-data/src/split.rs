@@ -26,9 +26,9 @@ pub fn fnv1a64(bytes: &[u8]) -> u64 {
     h
 }
 
-/// The fold (0..k) of an id: `fnv1a64(id) mod k`.
+/// The fold (0..k) of an id: `fnv1a64(id) mod k` (k = 0 is taken as 1).
 pub fn fold_of(id: &str, k: usize) -> usize {
-    (fnv1a64(id.as_bytes()) % k as u64) as usize
+    (fnv1a64(id.as_bytes()) % k.max(1) as u64) as usize
 }
 
 impl Split {
