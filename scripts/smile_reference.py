@@ -15,6 +15,9 @@ For each clip in CLIPS it
    (float32, shape [frames, 65]); the column names go to `lld_names.txt` / `lld_de_names.txt`.
 3. aggregates both into the MediaEval 2015 / DEAM 260-value set (mean and population std over
    1 s windows every 0.5 s, see `mediaeval260`) and writes `<name>.me260.npy` [windows, 260].
+4. for FULL_CLIPS, runs openSMILE on the whole decoded MP3 (float32, mono mean, no
+   quantisation) and stores only `<name>.full.me260.npy`; the Rust test decodes the same MP3
+   with mer-audio, so this also checks decoding end to end.
 """
 
 from __future__ import annotations
@@ -37,6 +40,16 @@ CLIPS = [
     ("fourq_q2_first", "4q/audio/Q2/{first}", 10.0),
     ("musifeast_first", "musifeast17/stimuli/{first}", 10.0),
 ]
+
+# Whole clips (decoded from the shared MP3 by the Rust test itself via mer-audio): only the
+# 260-value MediaEval set is stored, as `<name>.full.me260.npy`.
+FULL_CLIPS = [
+    ("deam_2", "deam-sample/audio/2.mp3"),
+]
+# Both sides drop the first 0.5 s of the decoded MP3: libsndfile (mpg123) and mer-audio
+# (symphonia) disagree on the first ~6 granules (~80 ms) of an MP3, and agree to >100 dB SNR
+# afterwards; RASTA filtering would carry that start-up difference for a second or more.
+FULL_TRIM_S = 0.5
 
 # 1 s windows every 0.5 s over the 10 ms LLD frames (MediaEval 2015 baseline, DEAM features).
 WIN_FRAMES = 100
@@ -125,6 +138,16 @@ def main() -> None:
         rel_src = src.relative_to(data)
         manifest.append(f"{name}\t{rel_src}\t{start}\t{EXCERPT_S}\t{rate}\t{lld_np.shape[0]}")
         print(name, rel_src, rate, lld_np.shape, file=sys.stderr)
+    for name, rel in FULL_CLIPS:
+        src = data / rel
+        audio, rate = sf.read(str(src), dtype="float32", always_2d=True)
+        mono = np.ascontiguousarray(audio.mean(axis=1)[int(round(FULL_TRIM_S * rate)):])
+        lld = lld_smile.process_signal(mono, rate)
+        de = de_smile.process_signal(mono, rate)
+        lld_np = np.ascontiguousarray(lld.to_numpy(dtype=np.float32))
+        de_np = np.ascontiguousarray(de.to_numpy(dtype=np.float32))
+        np.save(FIXTURES / f"{name}.full.me260.npy", mediaeval260(lld_np, de_np))
+        print(name, rel, rate, lld_np.shape, "(full clip)", file=sys.stderr)
     header = "name\tsource\tstart_s\tdur_s\tsample_rate\tlld_frames"
     (FIXTURES / "manifest.tsv").write_text(header + "\n" + "\n".join(manifest) + "\n")
     (FIXTURES / "VERSIONS.txt").write_text(
