@@ -77,6 +77,9 @@ pub fn run(args: DataArgs) -> anyhow::Result<ExitCode> {
 
 fn check(a: CheckArgs) -> anyhow::Result<ExitCode> {
     let format = Format::from(a.format);
+    if a.dev_list.is_some() && format != Format::Deam {
+        anyhow::bail!("--dev-list (the MediaEval 2015 development ids) is for --format deam");
+    }
     let mut ds = load_lenient(&a.dir, format)
         .with_context(|| format!("cannot read {} as {format}", a.dir.display()))?;
     let durations = (!a.no_probe).then(|| probe_audio(&mut ds));
