@@ -111,17 +111,17 @@ pub struct Llds {
     pub period_s: f64,
     /// Number of frames.
     pub n_frames: usize,
-    /// Values, row-major; shape [n_frames, N_LLD].
+    /// Values, row-major; shape `[n_frames, N_LLD]`.
     pub values: Vec<f32>,
 }
 
 impl Llds {
-    /// Frame `t`; shape [N_LLD].
+    /// Frame `t`; shape `[N_LLD]`.
     pub fn row(&self, t: usize) -> &[f32] {
         &self.values[t * N_LLD..(t + 1) * N_LLD]
     }
 
-    /// Track of LLD `i` over all frames; shape [n_frames].
+    /// Track of LLD `i` over all frames; shape `[n_frames]`.
     pub fn column(&self, i: usize) -> Vec<f32> {
         (0..self.n_frames)
             .map(|t| self.values[t * N_LLD + i])
@@ -147,14 +147,14 @@ impl Llds {
 /// Smoothed LLDs and their deltas.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CompareLlds {
-    /// The 65 `_sma` LLDs; shape [frames, 65].
+    /// The 65 `_sma` LLDs; shape `[frames, 65]`.
     pub lld: Llds,
-    /// Their delta regression coefficients (`_sma_de`); shape [frames, 65].
+    /// Their delta regression coefficients (`_sma_de`); shape `[frames, 65]`.
     pub delta: Llds,
 }
 
-/// Computes the 65 ComParE LLDs and deltas of mono `samples` (shape [n], nominally in
-/// [-1, 1], as openSMILE reads 16-bit PCM) at `sample_rate` Hz. One frame every 10 ms
+/// Computes the 65 ComParE LLDs and deltas of mono `samples` (shape `[n]`, nominally in
+/// `[-1, 1]`, as openSMILE reads 16-bit PCM) at `sample_rate` Hz. One frame every 10 ms
 /// (rounded to whole samples), as many as complete 60 ms frames fit. Single-threaded.
 pub fn compare_llds(samples: &[f32], sample_rate: u32) -> Result<CompareLlds, SmileError> {
     if sample_rate < 16_000 {

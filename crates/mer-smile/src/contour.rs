@@ -9,7 +9,7 @@ fn at(x: &[f32], i: isize) -> f32 {
     x[i.clamp(0, n - 1) as usize]
 }
 
-/// 3-frame moving average of `x` (shape [frames]). With `no_zero`, zeros are gaps: a zero
+/// 3-frame moving average of `x` (shape `[frames]`). With `no_zero`, zeros are gaps: a zero
 /// frame stays zero and zero neighbours are left out of the mean (`noZeroSma = 1`, used for
 /// the voicing-related tracks).
 pub fn sma3(x: &[f32], no_zero: bool) -> Vec<f32> {
@@ -37,7 +37,7 @@ pub fn sma3(x: &[f32], no_zero: bool) -> Vec<f32> {
 }
 
 /// Delta regression over ±2 frames: `Σ_i i (x[n+i] - x[n-i]) / (2 Σ_i i²)` of `x`
-/// (shape [frames]).
+/// (shape `[frames]`).
 pub fn delta(x: &[f32]) -> Vec<f32> {
     (0..x.len() as isize)
         .map(|n| {
@@ -54,7 +54,7 @@ pub fn delta(x: &[f32]) -> Vec<f32> {
 /// openSMILE 3.0 computes it for the voicing tracks: a term is used only when both its frames
 /// are non-zero, and — reproducing openSMILE — the normaliser is never reset: it starts at
 /// `2 Σ i² = 10` and grows by `i²` for every term used, over all frames and over all tracks
-/// processed by the same component in frame-major order. `tracks` is [track][frame].
+/// processed by the same component in frame-major order. `tracks` is `[track][frame]`.
 pub fn delta_in_segments(tracks: &[Vec<f32>]) -> Vec<Vec<f32>> {
     let n_frames = tracks.first().map_or(0, Vec::len);
     let mut out = vec![vec![0.0f32; n_frames]; tracks.len()];

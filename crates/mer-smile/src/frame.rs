@@ -117,7 +117,7 @@ impl MagSpectrum {
     }
 
     /// Windows `frame` (shape [window.len()]), transforms it and writes `|X[k]|` into `mag`
-    /// (shape [n_bins]). Returns the windowed frame (shape [window.len()]) for reuse.
+    /// (shape `[n_bins]`). Returns the windowed frame (shape [window.len()]) for reuse.
     pub fn compute(&mut self, frame: &[f32], mag: &mut [f32]) -> &[f32] {
         let n = self.window.len();
         for ((d, &x), &w) in self.windowed.iter_mut().zip(frame).zip(&self.window) {

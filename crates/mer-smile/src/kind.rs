@@ -20,7 +20,7 @@ pub enum SmileKind {
     MediaEval260,
 }
 
-/// Computes `kind` from mono `samples` (shape [n], in [-1, 1]) at `sample_rate` Hz.
+/// Computes `kind` from mono `samples` (shape `[n]`, in `[-1, 1]`) at `sample_rate` Hz.
 pub fn compute_kind(
     samples: &[f32],
     sample_rate: u32,

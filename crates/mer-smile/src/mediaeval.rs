@@ -287,9 +287,9 @@ pub const DEAM_HEADER: [&str; N_MEDIAEVAL + 1] = [
 /// A table of windowed functionals; row `k` starts at `times_s[k]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Functionals {
-    /// Window start times, s; shape [rows].
+    /// Window start times, s; shape `[rows]`.
     pub times_s: Vec<f64>,
-    /// Values, row-major, columns as `DEAM_HEADER[1..]`; shape [rows, N_MEDIAEVAL].
+    /// Values, row-major, columns as `DEAM_HEADER[1..]`; shape `[rows, N_MEDIAEVAL]`.
     pub values: Vec<f32>,
 }
 

@@ -10,16 +10,16 @@ use crate::SmileError;
 /// A named table of rows at given times.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Table {
-    /// Column names without `frameTime`; shape [cols].
+    /// Column names without `frameTime`; shape `[cols]`.
     pub columns: Vec<String>,
-    /// Row times, s; shape [rows].
+    /// Row times, s; shape `[rows]`.
     pub times_s: Vec<f64>,
-    /// Row-major values; shape [rows, cols].
+    /// Row-major values; shape `[rows, cols]`.
     pub values: Vec<f32>,
 }
 
 /// Writes `table` to `path`: `.csv` → `frameTime;<columns…>` header then one `;`-separated
-/// row per frame; `.npy` → float32 array of shape [rows, cols] (values only, no times).
+/// row per frame; `.npy` → float32 array of shape `[rows, cols]` (values only, no times).
 pub fn write_table(table: &Table, path: &Path) -> Result<(), SmileError> {
     let ext = path
         .extension()

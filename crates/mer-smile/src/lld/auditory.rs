@@ -36,7 +36,7 @@ pub struct AudSpec {
 }
 
 impl AudSpec {
-    /// For bands centred at `centres_hz` (shape [n_bands]).
+    /// For bands centred at `centres_hz` (shape `[n_bands]`).
     pub fn new(centres_hz: &[f64]) -> Self {
         Self {
             eql: centres_hz
@@ -46,7 +46,7 @@ impl AudSpec {
         }
     }
 
-    /// `mel` (shape [n_bands]) → `out` (shape [n_bands]); returns the band mean
+    /// `mel` (shape `[n_bands]`) → `out` (shape `[n_bands]`); returns the band mean
     /// (`lengthL1norm`: `cVectorOperation` `ll1` = Σx/N).
     pub fn apply(&self, mel: &[f32], out: &mut [f32]) -> f32 {
         let mut sum = 0.0f32;
@@ -90,7 +90,7 @@ impl RastaAudSpec {
         }
     }
 
-    /// Next frame: `mel` (shape [n_bands]) → `out` (shape [n_bands]); returns the band mean
+    /// Next frame: `mel` (shape `[n_bands]`) → `out` (shape `[n_bands]`); returns the band mean
     /// (`lengthL1norm`: `cVectorOperation` `ll1` = Σx/N).
     pub fn apply(&mut self, mel: &[f32], out: &mut [f32]) -> f32 {
         let active = self.init >= 5;

@@ -1,7 +1,7 @@
 //! Time-domain descriptors: RMS energy (`cEnergy`, `rms = 1`, on the raw 20 ms frame) and the
 //! zero-crossing rate (`cMZcr`, on the raw 60 ms frame).
 
-/// `sqrt(Σx²/N)` of `frame` (shape [N]).
+/// `sqrt(Σx²/N)` of `frame` (shape `[N]`).
 pub fn rms(frame: &[f32]) -> f32 {
     if frame.is_empty() {
         return 0.0;
@@ -13,7 +13,7 @@ pub fn rms(frame: &[f32]) -> f32 {
     (d / frame.len() as f64).sqrt() as f32
 }
 
-/// Zero crossings per sample of `frame` (shape [N]), counted as openSMILE does: sample `i`
+/// Zero crossings per sample of `frame` (shape `[N]`), counted as openSMILE does: sample `i`
 /// (for `1 ≤ i < N-1`) counts when `x[i-1]·x[i] < 0`, or when `x[i] = 0` and
 /// `x[i-1]·x[i+1] ≤ 0`; the count is divided by `N`.
 pub fn zcr(frame: &[f32]) -> f32 {

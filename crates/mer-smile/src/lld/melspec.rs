@@ -28,7 +28,7 @@ pub struct MelFilterbank {
     chan_map: Vec<i64>,
     /// Per FFT bin: weight of the lower band; the upper band gets `1 - w`.
     coeff: Vec<f32>,
-    /// Centre frequency of each band in Hz; shape [n_bands].
+    /// Centre frequency of each band in Hz; shape `[n_bands]`.
     centres_hz: Vec<f64>,
     /// Multiply outputs by 32767² (HTK sample scaling) when set.
     htk_scale: bool,
@@ -105,13 +105,13 @@ impl MelFilterbank {
         }
     }
 
-    /// Band centre frequencies, Hz; shape [n_bands].
+    /// Band centre frequencies, Hz; shape `[n_bands]`.
     pub fn centres_hz(&self) -> &[f64] {
         &self.centres_hz
     }
 
-    /// Band powers from a magnitude spectrum `mag` (shape [n_bins]) into `out` (shape
-    /// [n_bands]); the magnitudes are squared first (`usePower = 1`).
+    /// Band powers from a magnitude spectrum `mag` (shape `[n_bins]`) into `out` (shape
+    /// `[n_bands]`); the magnitudes are squared first (`usePower = 1`).
     pub fn apply_power(&self, mag: &[f32], out: &mut [f32]) {
         out.iter_mut().for_each(|o| *o = 0.0);
         let nb = self.n_bands as i64;

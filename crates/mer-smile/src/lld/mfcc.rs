@@ -35,7 +35,7 @@ impl Mfcc {
         }
     }
 
-    /// `mel` (shape [n_bands], HTK-scaled power) → `out` (shape [last-first+1]).
+    /// `mel` (shape `[n_bands]`, HTK-scaled power) → `out` (shape [last-first+1]).
     pub fn apply(&self, mel: &[f32], out: &mut [f32]) {
         let factor = (2.0f64 / self.n_bands as f64).sqrt() as f32;
         let logs: Vec<f32> = mel

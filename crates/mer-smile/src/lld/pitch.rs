@@ -93,7 +93,7 @@ pub struct ShsPitch {
 }
 
 impl ShsPitch {
-    /// For 60 ms frames windowed with `window` (shape [fr.long]).
+    /// For 60 ms frames windowed with `window` (shape `[fr.long]`).
     pub fn new(fr: &Framing, window: Vec<f32>) -> Self {
         let fft = MagSpectrum::new(window);
         let n = fft.n_bins();
@@ -205,7 +205,7 @@ impl ShsPitch {
         }
     }
 
-    /// One 60 ms frame `frame` (shape [fr.long]) → (RMS of the windowed frame, candidates).
+    /// One 60 ms frame `frame` (shape `[fr.long]`) → (RMS of the windowed frame, candidates).
     pub fn detect(&mut self, frame: &[f32]) -> (f32, Candidates) {
         let windowed = self.fft.compute(frame, &mut self.mag);
         let e60 = crate::lld::energy::rms(windowed);
@@ -278,7 +278,7 @@ impl ShsPitch {
                 0.0
             };
         }
-        // cPitchBase: drop candidates outside [minPitch, maxPitch], best score first.
+        // cPitchBase: drop candidates outside `[minPitch, maxPitch]`, best score first.
         let mut nc = n_cand as i64;
         let mut i = 0i64;
         while (i as usize) < N_CANDIDATES && nc > 0 {

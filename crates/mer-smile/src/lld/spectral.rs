@@ -111,7 +111,7 @@ impl Spectral {
         }
     }
 
-    /// Next frame: `mag` (shape [n_bins]) → `out` (shape [N_SPECTRAL]).
+    /// Next frame: `mag` (shape `[n_bins]`) → `out` (shape `[N_SPECTRAL]`).
     pub fn apply(&mut self, mag: &[f32], out: &mut [f32; N_SPECTRAL]) {
         let nsrc = mag.len();
         let (lo, hi) = (1usize, nsrc - 1);

@@ -26,14 +26,14 @@ impl Voicing {
         }
     }
 
-    /// Next raw 60 ms frame (shape [fr.long]).
+    /// Next raw 60 ms frame (shape `[fr.long]`).
     pub fn push_frame(&mut self, frame: &[f32]) {
         let (e, c) = self.shs.detect(frame);
         self.energy.push(e);
         self.cands.push(c);
     }
 
-    /// The six tracks, each of shape [frames]; `samples` is the whole input signal.
+    /// The six tracks, each of shape `[frames]`; `samples` is the whole input signal.
     pub fn finish(self, samples: &[f32]) -> Vec<Vec<f32>> {
         let (f0, vp) = f0_and_voicing(&self.energy, &self.cands);
         let mut vq = VoiceQuality::new(self.fr.sample_rate, self.fr.step, self.fr.long);
