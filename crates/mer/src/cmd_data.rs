@@ -132,3 +132,43 @@ fn check(a: CheckArgs) -> anyhow::Result<ExitCode> {
         Ok(ExitCode::FAILURE)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(dir: PathBuf, format: FormatArg, skip_bad: bool) -> CheckArgs {
+        CheckArgs {
+            dir,
+            format,
+            skip_bad,
+            folds: 5,
+            no_probe: false,
+            dev_list: None,
+        }
+    }
+
+    /// The exit status follows usability: a clean corpus passes, missing audio fails
+    /// unless --skip-bad, a wrong format is an error.
+    #[test]
+    fn check_exit_status_follows_usability() {
+        let Some(data) = mer_audio::testdata::shared_data() else {
+            return;
+        };
+        let ok = check(args(data.join("4q"), FormatArg::FourQ, false)).unwrap();
+        assert_eq!(ok, ExitCode::SUCCESS);
+        let deam = || args(data.join("deam-sample"), FormatArg::Deam, false);
+        assert_eq!(check(deam()).unwrap(), ExitCode::FAILURE);
+        let skip = CheckArgs {
+            skip_bad: true,
+            ..deam()
+        };
+        assert_eq!(check(skip).unwrap(), ExitCode::SUCCESS);
+        assert!(check(args(data.join("4q"), FormatArg::Musifeast, false)).is_err());
+        let wrong = CheckArgs {
+            dev_list: Some(data.join("README.md")),
+            ..args(data.join("4q"), FormatArg::FourQ, false)
+        };
+        assert!(check(wrong).is_err());
+    }
+}
