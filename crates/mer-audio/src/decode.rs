@@ -128,6 +128,22 @@ impl Decoder {
         }
     }
 
+    /// At a clean end of stream: warn when far fewer frames came out than the container stated
+    /// (a truncated file whose demuxer simply ran out of packets).
+    fn check_length(&mut self) {
+        if let Some(stated) = self.n_frames {
+            // More than a tenth of a second missing is not rounding.
+            let slack = self.rate as u64 / 10;
+            if self.decoded_frames + slack < stated {
+                self.warnings.push(format!(
+                    "file ends early (truncated?): decoded {:.2} s of the {:.2} s its header states",
+                    self.seconds(),
+                    stated as f64 / self.rate.max(1) as f64
+                ));
+            }
+        }
+    }
+
     /// Decodes the next packet and appends its mono samples (mean of the channels) to `out`.
     /// Returns `Ok(false)` at the end of the stream. A truncated file ends early with a warning;
     /// isolated corrupt packets are skipped with a warning.
@@ -141,6 +157,7 @@ impl Decoder {
                 Ok(Some(p)) => p,
                 Ok(None) => {
                     self.done = true;
+                    self.check_length();
                     return Ok(false);
                 }
                 Err(SymError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
