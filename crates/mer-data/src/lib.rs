@@ -38,7 +38,7 @@ pub use dataset::{
 pub use error::DataError;
 pub use matrix::{FrameFeatures, read_deam_features};
 pub use mer_features::Matrix;
-pub use probe::probe_audio;
+pub use probe::{audio_coverage, probe_audio};
 pub use split::{Split, fnv1a64, fold_of, read_id_list};
 pub use summary::{Range, Summary};
 

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use mer_data::{Format, Split, Summary, deam, load_lenient, probe_audio};
+use mer_data::{Format, Split, Summary, audio_coverage, deam, load_lenient, probe_audio};
 
 /// `mer data`.
 #[derive(Debug, clap::Args)]
@@ -84,16 +84,26 @@ fn check(a: CheckArgs) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("cannot read {} as {format}", a.dir.display()))?;
     let durations = (!a.no_probe).then(|| probe_audio(&mut ds));
     println!("{}", Summary::of(&ds));
-    if let Some(d) = durations {
+    if let Some(durations) = durations {
+        let (d, past_end) = audio_coverage(&ds, &durations);
         let stated = if d.count > 0 {
             format!("{:.1}-{:.1} s as the files state", d.min, d.max)
         } else {
             "not stated".to_string()
         };
         println!(
-            "audio: {} files open as audio; durations {stated}",
-            ds.items.len()
+            "audio: {} files open as audio; durations {stated}; dynamic labels past the end of the audio: {}",
+            ds.items.len(),
+            past_end.len()
         );
+        for &i in &past_end {
+            let it = &ds.items[i];
+            println!(
+                "note: {}: labels stamped past the end of {}",
+                it.id,
+                it.audio.display()
+            );
+        }
     }
     if !ds.items.is_empty() && a.folds >= 2 {
         let sizes: Vec<String> = (0..a.folds)

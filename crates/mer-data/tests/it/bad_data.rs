@@ -1,6 +1,8 @@
 //! Bad rows and files: each is a problem with file and line; `skip_bad` loads the rest.
 
-use mer_data::{DataError, Format, LoadOptions, ProblemKind, load, load_lenient, probe_audio};
+use mer_data::{
+    DataError, Format, LoadOptions, ProblemKind, audio_coverage, load, load_lenient, probe_audio,
+};
 
 use crate::common::{link, row_of, shared, write};
 use crate::fixtures::build_bad_4q;
@@ -160,6 +162,7 @@ fn probe_moves_unreadable_audio_to_problems() {
     let mut ds = load_lenient(root, Format::Manifest).unwrap();
     assert_eq!(ds.items.len(), 3);
     let durations = probe_audio(&mut ds);
+    assert_eq!(durations.len(), 1);
     assert_eq!(ds.items.len(), 1);
     assert_eq!(ds.items[0].id, "good.mp3");
     let bad: Vec<_> = ds.problems.iter().map(|p| p.id.clone().unwrap()).collect();
@@ -170,8 +173,18 @@ fn probe_moves_unreadable_audio_to_problems() {
             .all(|p| matches!(p.kind, ProblemKind::UnreadableAudio(_)))
     );
     // 634.json states a 45.1 s clip; the MP3 container states about as much.
-    assert_eq!(durations.count, 1);
-    assert!((durations.min - 45.1).abs() < 0.2, "{durations}");
+    let (range, past_end) = audio_coverage(&ds, &durations);
+    assert_eq!(range.count, 1);
+    assert!((range.min - 45.1).abs() < 0.2, "{range}");
+    assert!(past_end.is_empty());
+    // A series stamped up to 50 s on that 45.1 s clip reaches past its end.
+    write(
+        &root.join("m.csv"),
+        "path,time_s,arousal,valence\ngood.mp3,45.0,0,0\ngood.mp3,50.0,0,0\n",
+    );
+    let mut ds = load_lenient(&root.join("m.csv"), Format::Manifest).unwrap();
+    let durations = probe_audio(&mut ds);
+    assert_eq!(audio_coverage(&ds, &durations).1, [0]);
 }
 
 /// emoMusic layout with a spread file saved with `;`: the means still load, the broken file

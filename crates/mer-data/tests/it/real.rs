@@ -1,8 +1,8 @@
 //! Every reader on the real shared data, checked against its README and the raw rows.
 
 use mer_data::{
-    DataError, Format, LoadOptions, ProblemKind, Quadrant, Scale, Split, Subset, Summary, deam,
-    load, load_lenient,
+    DataError, Format, LoadOptions, ProblemKind, Quadrant, Scale, Split, Subset, Summary,
+    audio_coverage, deam, load, load_lenient, probe_audio,
 };
 
 use crate::common::{close, numbers_after_id, row_of, shared};
@@ -192,4 +192,24 @@ fn pmemo_sample_reads_4_songs() {
         .map(|i| i.labels.quadrant.unwrap())
         .collect();
     assert_eq!(quads, Quadrant::ALL);
+}
+
+/// Every dynamic series of the real corpora ends before its audio does (the last stamp is
+/// below the duration the file states), and the shared clips have the stated lengths.
+#[test]
+fn dynamic_labels_end_inside_the_audio() {
+    let Some(data) = shared() else { return };
+    for (dir, format, min_s, max_s) in [
+        ("pmemo-sample", Format::Pmemo, 45.0, 60.3),
+        ("deam-sample", Format::Deam, 45.0, 45.2),
+    ] {
+        let mut ds = load_lenient(&data.join(dir), format).unwrap();
+        let n = ds.items.len();
+        let durations = probe_audio(&mut ds);
+        assert_eq!(ds.items.len(), n, "{dir}: all files open");
+        let (range, past_end) = audio_coverage(&ds, &durations);
+        assert_eq!(range.count, n, "{dir}: every file states its duration");
+        assert!(range.min >= min_s && range.max <= max_s, "{dir}: {range}");
+        assert!(past_end.is_empty(), "{dir}: {past_end:?}");
+    }
 }
