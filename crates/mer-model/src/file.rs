@@ -1,0 +1,244 @@
+//! The model file: one self-describing file holding everything inference needs.
+//!
+//! ```text
+//! offset  size  content
+//! 0       8     magic  b"MERMODEL"
+//! 8       4     format version, u32 little-endian (this build writes and reads ≤ 1)
+//! 12      8     header length H, u64 LE
+//! 20      H     header, UTF-8 JSON (ModelHeader: architecture, features, standardisation,
+//!               training data description, metrics)
+//! 20+H    8     weights length W, u64 LE
+//! 28+H    W     weights: burn's burnpack record of the network (empty for ridge, whose
+//!               coefficients live in the header)
+//! ```
+
+use std::path::{Path, PathBuf};
+
+use burn::module::Module;
+use burn::store::ModuleRecord;
+use burn::tensor::{Bytes, Device};
+use serde::{Deserialize, Serialize};
+
+use crate::data::Standardizer;
+use crate::error::{ModelError, Result};
+use crate::model::{ModelConfig, Net};
+use crate::ridge::Ridge;
+
+/// First bytes of every model file.
+pub const MAGIC: &[u8; 8] = b"MERMODEL";
+/// The format version this build writes (and the newest it reads).
+pub const FORMAT_VERSION: u32 = 1;
+
+/// The input features a model was trained on; inference must compute the same.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FeatureSpec {
+    /// Feature-set name (e.g. `logmel40-malik2017`, `deam-opensmile`).
+    pub name: String,
+    /// Feature-set version; a change means a model must be retrained.
+    pub version: String,
+    /// Values per frame.
+    pub n_features: usize,
+    /// Frames per second (2.0 for 0.5 s frames).
+    pub frame_rate_hz: f32,
+}
+
+/// What the model was trained on and how.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct TrainingInfo {
+    /// Dataset names (and any notes) of the training clips.
+    pub datasets: Vec<String>,
+    /// Training clips.
+    pub n_train: usize,
+    /// Validation clips (early stopping).
+    pub n_val: usize,
+    /// Epochs run.
+    pub epochs: usize,
+    /// Epoch (1-based) whose weights were kept.
+    pub best_epoch: usize,
+    /// Validation loss of the kept weights (f32: JSON round-trips it exactly).
+    pub best_val_loss: f32,
+    /// The full training configuration.
+    pub config: serde_json::Value,
+}
+
+/// The JSON header of a model file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ModelHeader {
+    /// Version of `mer-model` that wrote the file.
+    pub written_by: String,
+    /// Architecture.
+    pub model: ModelConfig,
+    /// Input features.
+    pub features: FeatureSpec,
+    /// Standardisation fitted on the training data.
+    pub standardizer: Standardizer,
+    /// Window length for whole-song prediction (the training sequence length), frames.
+    pub seq_len: usize,
+    /// Hop between prediction windows, frames (overlaps are averaged).
+    pub predict_hop: usize,
+    /// Training description.
+    pub training: TrainingInfo,
+    /// Any metrics measured on held-out data.
+    pub metrics: serde_json::Value,
+    /// Ridge coefficients (ridge models only).
+    pub ridge: Option<Ridge>,
+}
+
+/// A loaded (or freshly trained) model ready for prediction.
+#[derive(Debug, Clone)]
+pub struct MerModel {
+    /// Everything but the weights.
+    pub header: ModelHeader,
+    /// The network in inference mode (`None` for ridge).
+    pub net: Option<Net>,
+    /// Where the network runs.
+    pub device: Device,
+}
+
+fn corrupt(path: &Path, reason: impl Into<String>) -> ModelError {
+    ModelError::CorruptFile {
+        path: path.to_path_buf(),
+        reason: reason.into(),
+    }
+}
+
+impl MerModel {
+    /// Serialises to the model-file bytes (see the module docs).
+    pub fn to_bytes(&self) -> Result<Vec<u8>> {
+        let header = serde_json::to_vec(&self.header)
+            .map_err(|e| ModelError::InvalidConfig(format!("header not serialisable: {e}")))?;
+        let weights: Vec<u8> = match &self.net {
+            Some(net) => net
+                .clone()
+                .into_record()
+                .into_bytes()
+                .map_err(|e| ModelError::InvalidConfig(format!("weights not serialisable: {e}")))?
+                .to_vec(),
+            None => Vec::new(),
+        };
+        let mut out = Vec::with_capacity(28 + header.len() + weights.len());
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        out.extend_from_slice(&(header.len() as u64).to_le_bytes());
+        out.extend_from_slice(&header);
+        out.extend_from_slice(&(weights.len() as u64).to_le_bytes());
+        out.extend_from_slice(&weights);
+        Ok(out)
+    }
+
+    /// Writes the model file (via a temporary file, then rename).
+    pub fn save_file(&self, path: &Path) -> Result<()> {
+        let bytes = self.to_bytes()?;
+        let tmp = path.with_extension("tmp");
+        let io = |source| ModelError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        std::fs::write(&tmp, bytes).map_err(io)?;
+        std::fs::rename(&tmp, path).map_err(io)
+    }
+}
+
+/// Loads a model from model-file bytes (e.g. `include_bytes!` of a shipped model) onto the
+/// flex CPU device.
+pub fn load_model(bytes: &[u8]) -> Result<MerModel> {
+    load_model_on(bytes, Path::new("<bytes>"), &Device::flex())
+}
+
+/// Loads a model file from disk onto the flex CPU device.
+pub fn load_model_file(path: &Path) -> Result<MerModel> {
+    let bytes = std::fs::read(path).map_err(|source| ModelError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    load_model_on(&bytes, path, &Device::flex())
+}
+
+/// Loads model-file bytes onto `device`; `path` only names the source in errors.
+pub fn load_model_on(bytes: &[u8], path: &Path, device: &Device) -> Result<MerModel> {
+    if bytes.len() < 8 || &bytes[..8] != MAGIC {
+        return Err(ModelError::BadMagic {
+            path: PathBuf::from(path),
+        });
+    }
+    let take = |at: usize, n: usize, what: &str| {
+        bytes.get(at..at.saturating_add(n)).ok_or_else(|| {
+            corrupt(
+                path,
+                format!(
+                    "truncated: {what} needs bytes {at}..{} of {}",
+                    at.saturating_add(n),
+                    bytes.len()
+                ),
+            )
+        })
+    };
+    let version = u32::from_le_bytes(take(8, 4, "version")?.try_into().expect("4 bytes"));
+    if version > FORMAT_VERSION {
+        return Err(ModelError::FutureVersion {
+            path: PathBuf::from(path),
+            found: version,
+            supported: FORMAT_VERSION,
+        });
+    }
+    if version == 0 {
+        return Err(corrupt(path, "format version 0"));
+    }
+    let h_len = u64::from_le_bytes(take(12, 8, "header length")?.try_into().expect("8 bytes"));
+    let h_len = usize::try_from(h_len).map_err(|_| corrupt(path, "header length overflows"))?;
+    let header: ModelHeader = serde_json::from_slice(take(20, h_len, "header")?)
+        .map_err(|e| corrupt(path, format!("header JSON: {e}")))?;
+    let w_at = 20 + h_len;
+    let w_len = u64::from_le_bytes(
+        take(w_at, 8, "weights length")?
+            .try_into()
+            .expect("8 bytes"),
+    );
+    let w_len = usize::try_from(w_len).map_err(|_| corrupt(path, "weights length overflows"))?;
+    let weights = take(w_at + 8, w_len, "weights")?;
+    if w_at + 8 + w_len != bytes.len() {
+        return Err(corrupt(
+            path,
+            format!(
+                "{} trailing bytes after the weights",
+                bytes.len() - (w_at + 8 + w_len)
+            ),
+        ));
+    }
+    header
+        .model
+        .validate()
+        .map_err(|e| corrupt(path, format!("architecture: {e}")))?;
+    if header.standardizer.mean.len() != header.model.n_features()
+        || header.standardizer.std.len() != header.model.n_features()
+    {
+        return Err(corrupt(
+            path,
+            "standardisation length differs from the feature count",
+        ));
+    }
+    let net = match header.model.init_net(device) {
+        Some(net) => {
+            let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(weights.to_vec()))
+                .map_err(|e| corrupt(path, format!("weights: {e}")))?;
+            Some(
+                net.try_load_record(record)
+                    .map_err(|e| {
+                        corrupt(path, format!("weights do not fit the architecture: {e}"))
+                    })?
+                    .valid(),
+            )
+        }
+        None => {
+            if header.ridge.is_none() {
+                return Err(corrupt(path, "ridge model without coefficients"));
+            }
+            None
+        }
+    };
+    Ok(MerModel {
+        header,
+        net,
+        device: device.clone(),
+    })
+}

@@ -1,0 +1,183 @@
+//! Every architecture behind one config ([`ModelConfig`]) and one network type ([`Net`]),
+//! with named presets (`crnn`, `crnn-nb`, …) for the CLI and experiment files.
+
+use burn::module::Module;
+use burn::tensor::{Device, Tensor};
+use serde::{Deserialize, Serialize};
+
+use crate::crnn::{Crnn, CrnnConfig};
+use crate::dblstm::{Dblstm, DblstmConfig};
+use crate::error::{ModelError, Result};
+use crate::multiscale::{MultiScale, MultiScaleConfig, ScaleNetConfig};
+use crate::recurrent::CellKind;
+use crate::ridge::RidgeConfig;
+
+/// The architecture of a model: what the model file stores to rebuild it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum ModelConfig {
+    /// CRNN and its variants (branches, cell, attention).
+    Crnn(CrnnConfig),
+    /// Li et al. 2016's deep bidirectional LSTM.
+    Dblstm(DblstmConfig),
+    /// Several sequence lengths fused inside the network.
+    MultiScale(MultiScaleConfig),
+    /// Closed-form ridge regression on frame features (no burn).
+    Ridge(RidgeConfig),
+}
+
+/// The preset names [`ModelConfig::preset`] knows.
+pub const PRESETS: &[&str] = &[
+    "crnn",
+    "crnn-nb",
+    "crnn-lstm",
+    "crnn-bigru",
+    "crnn-bilstm",
+    "crnn-att",
+    "attention",
+    "crnn-ms",
+    "dblstm",
+    "dblstm-ms",
+    "ridge",
+];
+
+impl ModelConfig {
+    /// A named preset for `n_features` inputs:
+    /// - `crnn`: Malik et al. 2017 (two GRU branches); `crnn-nb`: one stack, two outputs;
+    /// - `crnn-lstm`, `crnn-bigru`, `crnn-bilstm`: the CRNN with another cell;
+    /// - `crnn-att`: CRNN + 4-head self-attention after the GRUs; `attention`: self-attention
+    ///   instead of the GRUs (projection + sinusoidal positions + attention);
+    /// - `crnn-ms`: CRNN at 10/20/30/60 frames fused with learned weights;
+    /// - `dblstm`, `dblstm-ms`: Li et al. 2016 (single scale / multi-scale);
+    /// - `ridge`: ridge regression on frame features.
+    pub fn preset(name: &str, n_features: usize) -> Result<Self> {
+        let crnn = CrnnConfig {
+            n_features,
+            pool_freq: CrnnConfig::default().pool_freq.min(n_features),
+            ..CrnnConfig::default()
+        };
+        let dblstm = DblstmConfig {
+            n_features,
+            ..DblstmConfig::default()
+        };
+        let ms = vec![10, 20, 30, 60];
+        Ok(match name {
+            "crnn" => Self::Crnn(crnn),
+            "crnn-nb" => Self::Crnn(CrnnConfig {
+                branches: false,
+                ..crnn
+            }),
+            "crnn-lstm" => Self::Crnn(CrnnConfig {
+                cell: CellKind::Lstm,
+                ..crnn
+            }),
+            "crnn-bigru" => Self::Crnn(CrnnConfig {
+                cell: CellKind::BiGru,
+                ..crnn
+            }),
+            "crnn-bilstm" => Self::Crnn(CrnnConfig {
+                cell: CellKind::BiLstm,
+                ..crnn
+            }),
+            "crnn-att" => Self::Crnn(CrnnConfig {
+                attention_heads: 4,
+                ..crnn
+            }),
+            "attention" => Self::Crnn(CrnnConfig {
+                attention_heads: 4,
+                rnn_layers: 0,
+                ..crnn
+            }),
+            "crnn-ms" => Self::MultiScale(MultiScaleConfig {
+                scales: ms,
+                net: ScaleNetConfig::Crnn(crnn),
+            }),
+            "dblstm" => Self::Dblstm(dblstm),
+            "dblstm-ms" => Self::MultiScale(MultiScaleConfig {
+                scales: ms,
+                net: ScaleNetConfig::Dblstm(dblstm),
+            }),
+            "ridge" => Self::Ridge(RidgeConfig {
+                n_features,
+                ..RidgeConfig::default()
+            }),
+            other => {
+                return Err(ModelError::InvalidConfig(format!(
+                    "unknown model {other:?}; known: {}",
+                    PRESETS.join(", ")
+                )));
+            }
+        })
+    }
+
+    /// Features per frame the model reads.
+    pub fn n_features(&self) -> usize {
+        match self {
+            Self::Crnn(c) => c.n_features,
+            Self::Dblstm(c) => c.n_features,
+            Self::MultiScale(c) => match &c.net {
+                ScaleNetConfig::Crnn(n) => n.n_features,
+                ScaleNetConfig::Dblstm(n) => n.n_features,
+            },
+            Self::Ridge(c) => c.n_features,
+        }
+    }
+
+    /// Whether the model has separate arousal/valence branches (separate training applies).
+    pub fn has_branches(&self) -> bool {
+        matches!(self, Self::Crnn(c) if c.branches)
+    }
+
+    /// Checks the configuration.
+    pub fn validate(&self) -> Result<()> {
+        match self {
+            Self::Crnn(c) => c.validate(),
+            Self::Dblstm(c) => c.validate(),
+            Self::MultiScale(c) => c.validate(),
+            Self::Ridge(c) if c.n_features == 0 || c.lambda.is_nan() || c.lambda < 0.0 => Err(
+                ModelError::InvalidConfig(format!("ridge config invalid: {c:?}")),
+            ),
+            Self::Ridge(_) => Ok(()),
+        }
+    }
+
+    /// Builds the neural network (`None` for ridge, which has no burn network).
+    pub fn init_net(&self, device: &Device) -> Option<Net> {
+        match self {
+            Self::Crnn(c) => Some(Net::Crnn(c.init(device))),
+            Self::Dblstm(c) => Some(Net::Dblstm(c.init(device))),
+            Self::MultiScale(c) => Some(Net::MultiScale(c.init(device))),
+            Self::Ridge(_) => None,
+        }
+    }
+}
+
+/// Any of the neural networks.
+#[derive(Module, Debug)]
+#[allow(clippy::large_enum_variant)]
+pub enum Net {
+    /// CRNN family.
+    Crnn(Crnn),
+    /// DBLSTM.
+    Dblstm(Dblstm),
+    /// Multi-scale fusion.
+    MultiScale(MultiScale),
+}
+
+impl Net {
+    /// - `x`: `[batch, time, feat]` standardised features at 2 Hz
+    /// - returns: `[batch, time, 2]` (arousal, valence)
+    pub fn forward(&self, x: Tensor<3>) -> Tensor<3> {
+        self.forward_with(x, false)
+    }
+
+    /// [`forward`](Self::forward); `detach_trunk` stops gradients into a CRNN's convolution
+    /// block (second phase of separate branch training; no effect on other nets).
+    pub fn forward_with(&self, x: Tensor<3>, detach_trunk: bool) -> Tensor<3> {
+        match self {
+            Self::Crnn(m) => m.forward_with(x, detach_trunk),
+            Self::Dblstm(m) => m.forward(x),
+            Self::MultiScale(m) => m.forward(x),
+        }
+    }
+}
