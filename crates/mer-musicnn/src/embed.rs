@@ -1,0 +1,226 @@
+//! musicnn as an input feature: 200-d penultimate embeddings at 2 Hz, and musicnn's own
+//! 3-second tagging.
+//!
+//! **2 Hz frames.** Frame `k` covers `[0.5k, 0.5k + 0.5)` s (the rule of `mer_features::pool`;
+//! the frame count is the one `pool_2hz` gives for the same mel frames, so musicnn frames line
+//! up with pooled log-mel frames). Its embedding is musicnn's penultimate layer on the 3 s patch
+//! (187 mel frames) *centred* on `0.5k + 0.25` s: the patch starts at mel frame
+//! `round((0.5k + 0.25) · 62.5) − 93`. The log-mel of the whole file is computed once and the
+//! patches are slices of it. Frames before the start or after the end of the file are log-mel
+//! 0, i.e. digital silence (`log10(10000 · 0 + 1) = 0`), so the first and last ~1.5 s see
+//! silence on one side.
+
+use burn::tensor::activation::sigmoid;
+use burn::tensor::{Device, Tensor, TensorData};
+use mer_audio::Audio;
+use mer_features::Matrix;
+use mer_features::pool::window_of_frame;
+
+use crate::error::MusicnnError;
+use crate::frontend::{self, HOP_LENGTH, N_MELS, SAMPLE_RATE};
+use crate::model::Musicnn;
+
+/// Frames of one musicnn patch: 3 s, `librosa.time_to_frames(3, sr=16000, hop_length=256) + 1`.
+pub const PATCH_FRAMES: usize = 187;
+/// Width of the embedding (penultimate layer of MSD_musicnn).
+pub const EMBEDDING_DIM: usize = 200;
+/// Name and version of the 2 Hz musicnn feature set, for caches and model files. Bump the
+/// version whenever the values can change (weights, front end, patching, padding).
+pub const FEATURE_SET: &str = "musicnn-msd-penultimate-2hz-v1";
+/// Patches per forward pass (bounds the memory of the convolutions: ~30 MB per patch).
+pub const DEFAULT_BATCH: usize = 8;
+
+/// A one-line description of [`FEATURE_SET`] for model files.
+pub fn feature_set_description() -> String {
+    format!(
+        "{FEATURE_SET}: musicnn 0.1.0 MSD_musicnn penultimate ({EMBEDDING_DIM}), 3 s patches \
+         ({PATCH_FRAMES} frames) centred on 0.5 s frames, zero (silence) padded; input \
+         log10(10000·f16(mel)+1) of {}",
+        frontend::mel_config().describe()
+    )
+}
+
+/// Number of 2 Hz frames for `mel_frames` musicnn mel frames (`mer_features::pool_2hz`'s rule).
+pub fn frames_2hz(mel_frames: usize) -> usize {
+    match mel_frames {
+        0 => 0,
+        n => window_of_frame(n - 1, HOP_LENGTH, SAMPLE_RATE) + 1,
+    }
+}
+
+/// First mel frame (may be negative) of the patch of 2 Hz frame `k`:
+/// `round((0.5k + 0.25) · 16000 / 256) − 93`. The centre `(2k + 1) · 125 / 8` frames is never
+/// a tie, so the rounding is exact integer arithmetic.
+pub fn patch_start_2hz(k: usize) -> i64 {
+    let centre = ((2 * k as i64 + 1) * 125 + 4) / 8;
+    centre - (PATCH_FRAMES / 2) as i64
+}
+
+/// Copies mel frames `[start, start + 187)` of `logmel` into `out` (`[187, 96]` row-major),
+/// with log-mel 0 where the range leaves the file.
+fn fill_patch(logmel: &Matrix, start: i64, out: &mut [f32]) {
+    out.fill(0.0);
+    let lo = start.max(0);
+    let hi = (start + PATCH_FRAMES as i64).min(logmel.rows as i64);
+    if hi > lo {
+        let dst = ((lo - start) as usize) * N_MELS;
+        let src = &logmel.data[lo as usize * N_MELS..hi as usize * N_MELS];
+        out[dst..dst + src.len()].copy_from_slice(src);
+    }
+}
+
+/// musicnn with its weights on a device, ready to embed or tag.
+#[derive(Debug)]
+pub struct MusicnnEmbedder {
+    model: Musicnn,
+    device: Device,
+    batch: usize,
+}
+
+/// Per-patch outputs of [`MusicnnEmbedder::tag_patches`].
+#[derive(Debug, Clone)]
+pub struct PatchOutputs {
+    /// Tag probabilities `[patches, 50]` (order of [`MSD_TAGS`](crate::MSD_TAGS)).
+    pub tags: Matrix,
+    /// Penultimate embeddings `[patches, 200]`.
+    pub penultimate: Matrix,
+}
+
+impl MusicnnEmbedder {
+    /// The pretrained MSD_musicnn on the Flex (CPU) device.
+    pub fn new() -> Result<Self, MusicnnError> {
+        let device = Device::flex();
+        Ok(Self::with_model(Musicnn::pretrained(&device)?, device))
+    }
+
+    /// A given model on its device.
+    pub fn with_model(model: Musicnn, device: Device) -> Self {
+        MusicnnEmbedder {
+            model,
+            device,
+            batch: DEFAULT_BATCH,
+        }
+    }
+
+    /// Sets the number of patches per forward pass (≥ 1).
+    pub fn with_batch(mut self, batch: usize) -> Self {
+        self.batch = batch.max(1);
+        self
+    }
+
+    /// 2 Hz embeddings of mono audio at 16 kHz (`mer_audio::load(path, Some(16000))`):
+    /// `[frames, 200]`.
+    pub fn embed_2hz(&self, audio: &Audio) -> Result<Matrix, MusicnnError> {
+        if audio.sample_rate != SAMPLE_RATE {
+            return Err(MusicnnError::SampleRate {
+                expected: SAMPLE_RATE,
+                got: audio.sample_rate,
+            });
+        }
+        self.embed_2hz_logmel(&frontend::logmel(&audio.samples)?)
+    }
+
+    /// 2 Hz embeddings of a file, decoded and resampled to 16 kHz on the fly: `[frames, 200]`.
+    pub fn embed_2hz_file(&self, path: &std::path::Path) -> Result<Matrix, MusicnnError> {
+        let (logmel, _) = frontend::logmel_file(path)?;
+        self.embed_2hz_logmel(&logmel)
+    }
+
+    /// 2 Hz embeddings from musicnn's log-mel `[mel_frames, 96]` (see [`frontend::logmel`]):
+    /// `[frames_2hz(mel_frames), 200]`.
+    pub fn embed_2hz_logmel(&self, logmel: &Matrix) -> Result<Matrix, MusicnnError> {
+        check_logmel(logmel)?;
+        let starts: Vec<i64> = (0..frames_2hz(logmel.rows)).map(patch_start_2hz).collect();
+        Ok(self.run_patches(logmel, &starts).penultimate)
+    }
+
+    /// musicnn's own tagging (`extractor()` with its defaults): non-overlapping 3 s patches from
+    /// the first frame, the trailing partial patch dropped.
+    pub fn tag_patches(&self, logmel: &Matrix) -> Result<PatchOutputs, MusicnnError> {
+        check_logmel(logmel)?;
+        let starts: Vec<i64> = (0..logmel.rows / PATCH_FRAMES)
+            .map(|p| (p * PATCH_FRAMES) as i64)
+            .collect();
+        Ok(self.run_patches(logmel, &starts))
+    }
+
+    /// Runs the network on the patches starting at `starts`, `batch` at a time.
+    fn run_patches(&self, logmel: &Matrix, starts: &[i64]) -> PatchOutputs {
+        let patch_len = PATCH_FRAMES * N_MELS;
+        let mut tags = Vec::with_capacity(starts.len() * 50);
+        let mut pen = Vec::with_capacity(starts.len() * EMBEDDING_DIM);
+        for group in starts.chunks(self.batch) {
+            let mut input = vec![0.0f32; group.len() * patch_len];
+            for (&start, out) in group.iter().zip(input.chunks_mut(patch_len)) {
+                fill_patch(logmel, start, out);
+            }
+            let x = Tensor::<3>::from_data(
+                TensorData::new(input, [group.len(), PATCH_FRAMES, N_MELS]),
+                &self.device,
+            ); // [batch, 187, 96]
+            let out = self.model.forward(x);
+            tags.extend(to_vec(sigmoid(out.logits))); // [batch, 50]
+            pen.extend(to_vec(out.penultimate)); // [batch, 200]
+        }
+        let n = starts.len();
+        PatchOutputs {
+            tags: Matrix::new(n, tags.len() / n.max(1), tags),
+            penultimate: Matrix::new(n, EMBEDDING_DIM, pen),
+        }
+    }
+}
+
+fn to_vec(t: Tensor<2>) -> Vec<f32> {
+    t.into_data()
+        .try_into_vec::<f32>()
+        .expect("the model's outputs are f32")
+}
+
+fn check_logmel(logmel: &Matrix) -> Result<(), MusicnnError> {
+    if logmel.cols != N_MELS {
+        return Err(MusicnnError::MelBands {
+            expected: N_MELS,
+            got: logmel.cols,
+        });
+    }
+    if let Some(i) = logmel.data.iter().position(|v| !v.is_finite()) {
+        return Err(MusicnnError::NonFinite { frame: i / N_MELS });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Frame k's patch is centred on 0.5k + 0.25 s: its middle frame (start + 93) is the mel
+    /// frame nearest to that time.
+    #[test]
+    fn patches_are_centred_on_their_frame() {
+        for k in 0..500 {
+            let mid = patch_start_2hz(k) + 93;
+            let centre_s = 0.5 * k as f64 + 0.25;
+            let err = (mid as f64 * 256.0 / 16000.0 - centre_s).abs();
+            assert!(err <= 0.5 * 256.0 / 16000.0, "k {k}: mid {mid}");
+        }
+        assert_eq!(patch_start_2hz(0), 16 - 93);
+    }
+
+    /// 30 s at 16 kHz: 1876 centred frames; the last one (t = 30.0 s) opens frame 60.
+    #[test]
+    fn frame_count_follows_pool_2hz() {
+        assert_eq!(frames_2hz(1 + 480_000 / 256), 61);
+        assert_eq!(frames_2hz(1), 1);
+        assert_eq!(frames_2hz(0), 0);
+    }
+
+    #[test]
+    fn patches_outside_the_file_are_silence() {
+        let logmel = Matrix::new(3, N_MELS, vec![1.0; 3 * N_MELS]);
+        let mut out = vec![f32::NAN; PATCH_FRAMES * N_MELS];
+        fill_patch(&logmel, -2, &mut out);
+        assert!(out[..2 * N_MELS].iter().all(|&v| v == 0.0));
+        assert!(out[2 * N_MELS..5 * N_MELS].iter().all(|&v| v == 1.0));
+        assert!(out[5 * N_MELS..].iter().all(|&v| v == 0.0));
+    }
+}
