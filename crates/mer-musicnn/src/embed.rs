@@ -17,6 +17,7 @@ use mer_features::Matrix;
 use mer_features::pool::window_of_frame;
 
 use crate::error::MusicnnError;
+use crate::fast::FastMusicnn;
 use crate::frontend::{self, HOP_LENGTH, N_MELS, SAMPLE_RATE};
 use crate::model::Musicnn;
 
@@ -69,10 +70,13 @@ fn fill_patch(logmel: &Matrix, start: i64, out: &mut [f32]) {
     }
 }
 
-/// musicnn with its weights on a device, ready to embed or tag.
+/// musicnn with its weights on a device, ready to embed or tag. Embeddings and tags use the
+/// matrix-product path of [`FastMusicnn`] (shared timbral filters); the `*_module` methods run
+/// the burn module on every patch (same values, for verification).
 #[derive(Debug)]
 pub struct MusicnnEmbedder {
     model: Musicnn,
+    fast: FastMusicnn,
     device: Device,
     batch: usize,
 }
@@ -96,6 +100,7 @@ impl MusicnnEmbedder {
     /// A given model on its device.
     pub fn with_model(model: Musicnn, device: Device) -> Self {
         MusicnnEmbedder {
+            fast: FastMusicnn::new(&model, &device),
             model,
             device,
             batch: DEFAULT_BATCH,
@@ -131,12 +136,32 @@ impl MusicnnEmbedder {
     pub fn embed_2hz_logmel(&self, logmel: &Matrix) -> Result<Matrix, MusicnnError> {
         check_logmel(logmel)?;
         let starts: Vec<i64> = (0..frames_2hz(logmel.rows)).map(patch_start_2hz).collect();
+        Ok(self.fast.penultimate(logmel, &starts))
+    }
+
+    /// [`embed_2hz_logmel`](Self::embed_2hz_logmel) computed by the burn module, patch by patch.
+    pub fn embed_2hz_logmel_module(&self, logmel: &Matrix) -> Result<Matrix, MusicnnError> {
+        check_logmel(logmel)?;
+        let starts: Vec<i64> = (0..frames_2hz(logmel.rows)).map(patch_start_2hz).collect();
         Ok(self.run_patches(logmel, &starts).penultimate)
     }
 
     /// musicnn's own tagging (`extractor()` with its defaults): non-overlapping 3 s patches from
     /// the first frame, the trailing partial patch dropped.
     pub fn tag_patches(&self, logmel: &Matrix) -> Result<PatchOutputs, MusicnnError> {
+        check_logmel(logmel)?;
+        let starts: Vec<i64> = (0..logmel.rows / PATCH_FRAMES)
+            .map(|p| (p * PATCH_FRAMES) as i64)
+            .collect();
+        let penultimate = self.fast.penultimate(logmel, &starts);
+        Ok(PatchOutputs {
+            tags: self.fast.tags(&penultimate),
+            penultimate,
+        })
+    }
+
+    /// [`tag_patches`](Self::tag_patches) computed by the burn module, patch by patch.
+    pub fn tag_patches_module(&self, logmel: &Matrix) -> Result<PatchOutputs, MusicnnError> {
         check_logmel(logmel)?;
         let starts: Vec<i64> = (0..logmel.rows / PATCH_FRAMES)
             .map(|p| (p * PATCH_FRAMES) as i64)

@@ -5,10 +5,12 @@
 //! - [`model`]: the network ([`Musicnn`], [`MusicnnConfig`]), shapes commented per layer.
 //! - [`weights`]: the embedded converted weights ([`Musicnn::pretrained`]).
 //! - [`embed`]: 2 Hz embeddings ([`MusicnnEmbedder::embed_2hz`]) and 3 s tagging.
+//! - [`fast`]: the same network as matrix products with shared timbral filters (the speed path).
 //! - [`tags`]: the 50 MSD tag names ([`MSD_TAGS`]).
 
 pub mod embed;
 mod error;
+pub mod fast;
 pub mod frontend;
 pub mod model;
 pub mod tags;

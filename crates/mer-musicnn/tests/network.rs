@@ -58,3 +58,25 @@ fn tag_names_match_the_reference_manifest() {
         MSD_TAGS.iter().map(|s| s.to_string()).collect::<Vec<_>>()
     );
 }
+
+/// The matrix-product path (shared timbral filters) equals the burn module patch by patch,
+/// including patches that leave the file (2 Hz edges) and the extractor patches.
+#[test]
+fn fast_path_equals_the_burn_module() {
+    let fx = Fixtures::load();
+    let clip = fx.logmel_clip();
+    let logmel = fx.npy(&format!("{}.logmel.npy", clip.id));
+    // 12 s of the clip keeps the test short: 25 2 Hz frames, 4 extractor patches.
+    let rows = 750;
+    let logmel = mer_features::Matrix::new(rows, 96, logmel.data[..rows * 96].to_vec());
+    let e = mer_musicnn::MusicnnEmbedder::new().unwrap();
+    let fast = e.embed_2hz_logmel(&logmel).unwrap();
+    let module = e.embed_2hz_logmel_module(&logmel).unwrap();
+    let err = max_abs_diff(&fast.data, &module.data);
+    let tags_err = max_abs_diff(
+        &e.tag_patches(&logmel).unwrap().tags.data,
+        &e.tag_patches_module(&logmel).unwrap().tags.data,
+    );
+    println!("fast vs module: 2 Hz max |Δ| {err:.2e}, tags max |Δ| {tags_err:.2e}");
+    assert!(err <= 1e-3 && tags_err <= 1e-5, "{err} {tags_err}");
+}

@@ -1,0 +1,483 @@
+//! A faster inference path for many overlapping patches of one file (the 2 Hz embeddings),
+//! computing exactly what [`Musicnn::forward`] computes per patch.
+//!
+//! Two things make it faster than running the burn module on every patch:
+//!
+//! 1. **Shared timbral filters.** The 7-frame timbral convolutions dominate the cost (1.1 of
+//!    1.4 GMAC per patch). Apart from the first and last 3 frames of a patch (whose 7-frame
+//!    context crosses the patch edge, where musicnn pads with zeros *after* the input batch
+//!    norm), a patch's timbral features are those of the same mel frame in the whole file. They
+//!    are computed once per mel frame of the file, and only the 6 edge frames of each patch
+//!    are recomputed, with the patch's own zero padding. With 2 Hz patches (31.25-frame hop,
+//!    187-frame patches) every frame is otherwise computed ~6 times.
+//! 2. **Convolutions as one matrix product each**: explicit im2col buffers (a copy of K values
+//!    per output row, cheap next to the K × maps multiply-adds) and burn's `matmul` (the Flex
+//!    backend's packed `gemm`), with bias, ReLU, batch norm and frequency max pooling fused in
+//!    one pass over the product.
+//!
+//! The temporal filters (128, 64 and 32 frames, 'same' padded) are shared the same way for the
+//! frames whose whole filter lies inside the patch (60, 124 and 156 of 187); the others are
+//! recomputed per patch with the patch's zero padding. The mid and back end run per patch.
+
+use burn::tensor::{Device, Tensor, TensorData};
+use mer_features::Matrix;
+
+use crate::embed::{EMBEDDING_DIM, PATCH_FRAMES};
+use crate::frontend::N_MELS;
+use crate::model::{MIDEND_KERNEL, Musicnn, TEMPORAL_LENGTHS, TIMBRAL_HEIGHT};
+
+/// Frames of timbral context on each side of a frame (7-frame filters).
+const HALF_T: usize = TIMBRAL_HEIGHT / 2;
+
+/// Batch norm folded into `y = x · scale + shift` per channel.
+#[derive(Debug, Clone)]
+struct Affine {
+    scale: Vec<f32>,
+    shift: Vec<f32>,
+}
+
+impl Affine {
+    fn of(bn: &burn::nn::BatchNorm) -> Self {
+        let gamma = vec1(bn.gamma.val());
+        let beta = vec1(bn.beta.val());
+        let mean = vec1(bn.running_mean.value());
+        let var = vec1(bn.running_var.value());
+        let scale: Vec<f32> = gamma
+            .iter()
+            .zip(&var)
+            .map(|(g, s)| g / (s + bn.epsilon as f32).sqrt())
+            .collect();
+        let shift = beta
+            .iter()
+            .zip(&mean)
+            .zip(&scale)
+            .map(|((b, m), s)| b - m * s)
+            .collect();
+        Affine { scale, shift }
+    }
+}
+
+/// A convolution as a matrix `[K, maps]` (im2col order) with bias and the following batch norm.
+#[derive(Debug, Clone)]
+struct ConvMat {
+    weight: Tensor<2>,
+    bias: Vec<f32>,
+    norm: Affine,
+    maps: usize,
+}
+
+impl ConvMat {
+    /// Bias, ReLU, batch norm of row `r` of a product `[rows, maps]`.
+    #[inline]
+    fn activate(&self, y: &mut [f32]) {
+        for (o, v) in y.iter_mut().enumerate() {
+            *v = (*v + self.bias[o]).max(0.0) * self.norm.scale[o] + self.norm.shift[o];
+        }
+    }
+}
+
+/// The network's parameters rearranged for the matrix-product path.
+#[derive(Debug, Clone)]
+pub struct FastMusicnn {
+    device: Device,
+    input: Affine,
+    /// Timbral filters with their widths (bands).
+    timbral: Vec<(ConvMat, usize)>,
+    /// Temporal filters with their lengths (frames).
+    temporal: Vec<(ConvMat, usize)>,
+    mid: Vec<ConvMat>,
+    pool_norm: Affine,
+    dense: Tensor<2>,
+    dense_bias: Vec<f32>,
+    dense_norm: Affine,
+    output: Tensor<2>,
+    output_bias: Vec<f32>,
+}
+
+fn vec1(t: Tensor<1>) -> Vec<f32> {
+    t.into_data().try_into_vec().unwrap_or_default()
+}
+
+fn to_mat(rows: usize, cols: usize, data: Vec<f32>, device: &Device) -> Tensor<2> {
+    Tensor::from_data(TensorData::new(data, [rows, cols]), device)
+}
+
+/// `a [rows, k] · w [k, n]` → `[rows, n]` row-major.
+fn matmul(a: Vec<f32>, rows: usize, w: &Tensor<2>, device: &Device) -> Vec<f32> {
+    let [k, _] = w.dims();
+    to_mat(rows, k, a, device)
+        .matmul(w.clone())
+        .into_data()
+        .try_into_vec()
+        .unwrap_or_default()
+}
+
+impl FastMusicnn {
+    /// Rearranges a loaded [`Musicnn`]'s parameters.
+    pub fn new(model: &Musicnn, device: &Device) -> Self {
+        // Conv2d weight [maps, 1, kh, kw] → [kh·kw, maps] (row k = i·kw + j).
+        let conv2 = |block: &crate::model::FrontBlock| -> (ConvMat, usize, usize) {
+            let [maps, _, kh, kw] = block.conv.weight.val().dims();
+            let w = block.conv.weight.val().reshape([maps, kh * kw]).transpose();
+            let w = to_mat(
+                kh * kw,
+                maps,
+                w.into_data().try_into_vec().unwrap_or_default(),
+                device,
+            );
+            let bias = block
+                .conv
+                .bias
+                .as_ref()
+                .map(|b| vec1(b.val()))
+                .unwrap_or(vec![0.0; maps]);
+            let norm = Affine::of(&block.norm);
+            (
+                ConvMat {
+                    weight: w,
+                    bias,
+                    norm,
+                    maps,
+                },
+                kh,
+                kw,
+            )
+        };
+        let timbral = [&model.timbral_74, &model.timbral_77]
+            .into_iter()
+            .map(|b| {
+                let (c, _, kw) = conv2(b);
+                (c, kw)
+            })
+            .collect();
+        let temporal = [&model.temporal_128, &model.temporal_64, &model.temporal_32]
+            .into_iter()
+            .zip(TEMPORAL_LENGTHS)
+            .map(|(b, len)| {
+                let (c, kh, _) = conv2(b);
+                debug_assert_eq!(kh, len);
+                (c, len)
+            })
+            .collect();
+        // Conv1d weight [maps, cin, 7] → [7·cin, maps] (row k = i·cin + c).
+        let mid = [&model.mid_1, &model.mid_2, &model.mid_3]
+            .into_iter()
+            .map(|b| {
+                let [maps, cin, k] = b.conv.weight.val().dims();
+                let w = b
+                    .conv
+                    .weight
+                    .val()
+                    .permute([2, 1, 0])
+                    .reshape([k * cin, maps]);
+                let w = to_mat(
+                    k * cin,
+                    maps,
+                    w.into_data().try_into_vec().unwrap_or_default(),
+                    device,
+                );
+                let bias = b
+                    .conv
+                    .bias
+                    .as_ref()
+                    .map(|b| vec1(b.val()))
+                    .unwrap_or(vec![0.0; maps]);
+                ConvMat {
+                    weight: w,
+                    bias,
+                    norm: Affine::of(&b.norm),
+                    maps,
+                }
+            })
+            .collect();
+        let bias =
+            |l: &burn::nn::Linear| l.bias.as_ref().map(|b| vec1(b.val())).unwrap_or_default();
+        FastMusicnn {
+            device: device.clone(),
+            input: Affine::of(&model.input_norm),
+            timbral,
+            temporal,
+            mid,
+            pool_norm: Affine::of(&model.pool_norm),
+            dense: model.penultimate.weight.val(),
+            dense_bias: bias(&model.penultimate),
+            dense_norm: Affine::of(&model.penultimate_norm),
+            output: model.output.weight.val(),
+            output_bias: bias(&model.output),
+        }
+    }
+
+    /// Timbral features `[frames, maps]` of frames `[first, first + count)` of the normalised
+    /// frames `x` (`[rows, 96]`); frames outside `x` are zero (TF's padding after the norm).
+    fn timbral_frames(
+        &self,
+        conv: &ConvMat,
+        width: usize,
+        x: &[f32],
+        first: i64,
+        count: usize,
+    ) -> Vec<f32> {
+        let rows = x.len() / N_MELS;
+        let positions = N_MELS - width + 1;
+        let k = TIMBRAL_HEIGHT * width;
+        let mut a = vec![0.0f32; count * positions * k];
+        for t in 0..count {
+            for i in 0..TIMBRAL_HEIGHT {
+                let src = first + t as i64 + i as i64 - HALF_T as i64;
+                if src < 0 || src >= rows as i64 {
+                    continue;
+                }
+                let row = &x[src as usize * N_MELS..(src as usize + 1) * N_MELS];
+                for f in 0..positions {
+                    let dst = (t * positions + f) * k + i * width;
+                    a[dst..dst + width].copy_from_slice(&row[f..f + width]);
+                }
+            }
+        }
+        let mut y = matmul(a, count * positions, &conv.weight, &self.device); // [count·positions, maps]
+        let maps = conv.maps;
+        let mut out = vec![f32::NEG_INFINITY; count * maps];
+        for t in 0..count {
+            let o = &mut out[t * maps..(t + 1) * maps];
+            for f in 0..positions {
+                let r = &mut y[(t * positions + f) * maps..(t * positions + f + 1) * maps];
+                conv.activate(r);
+                for (m, v) in o.iter_mut().zip(r.iter()) {
+                    *m = m.max(*v);
+                }
+            }
+        }
+        out
+    }
+
+    /// Temporal features `[count, maps]` of frames `[first, first + count)` of the band-major
+    /// normalised frames `xt` (`[96][rows]`), 'same' padding: taps reading a frame outside
+    /// `[lo, hi)` read zero (TF pads each patch with zeros after the input norm).
+    fn temporal_frames(
+        &self,
+        conv: &ConvMat,
+        len: usize,
+        xt: &[f32],
+        rows: usize,
+        first: usize,
+        count: usize,
+        (lo, hi): (usize, usize),
+    ) -> Vec<f32> {
+        let before = (len - 1) / 2;
+        let mut a = vec![0.0f32; N_MELS * count * len];
+        for m in 0..N_MELS {
+            let band = &xt[m * rows..(m + 1) * rows];
+            for t in 0..count {
+                let dst = (m * count + t) * len;
+                // Tap j reads frame u0 + j.
+                let u0 = (first + t) as i64 - before as i64;
+                let j_lo = (lo as i64 - u0).clamp(0, len as i64) as usize;
+                let j_hi = (hi as i64 - u0).clamp(0, len as i64) as usize;
+                if j_hi > j_lo {
+                    let src = (u0 + j_lo as i64) as usize;
+                    a[dst + j_lo..dst + j_hi].copy_from_slice(&band[src..src + j_hi - j_lo]);
+                }
+            }
+        }
+        let mut y = matmul(a, N_MELS * count, &conv.weight, &self.device); // [(m, t), maps]
+        let maps = conv.maps;
+        let mut out = vec![f32::NEG_INFINITY; count * maps];
+        for m in 0..N_MELS {
+            for t in 0..count {
+                let r = &mut y[(m * count + t) * maps..(m * count + t + 1) * maps];
+                conv.activate(r);
+                for (o, v) in out[t * maps..(t + 1) * maps].iter_mut().zip(r.iter()) {
+                    *o = o.max(*v);
+                }
+            }
+        }
+        out
+    }
+
+    /// One mid-end layer over `x [187, cin]` → `[187, 64]` (kernel 7, padding 3).
+    fn mid_layer(&self, conv: &ConvMat, x: &[f32], cin: usize) -> Vec<f32> {
+        let k = MIDEND_KERNEL * cin;
+        let half = MIDEND_KERNEL / 2;
+        let mut a = vec![0.0f32; PATCH_FRAMES * k];
+        for t in 0..PATCH_FRAMES {
+            for i in 0..MIDEND_KERNEL {
+                let src = t as i64 + i as i64 - half as i64;
+                if (0..PATCH_FRAMES as i64).contains(&src) {
+                    let s = src as usize;
+                    a[t * k + i * cin..t * k + (i + 1) * cin]
+                        .copy_from_slice(&x[s * cin..(s + 1) * cin]);
+                }
+            }
+        }
+        let mut y = matmul(a, PATCH_FRAMES, &conv.weight, &self.device);
+        for r in y.chunks_mut(conv.maps) {
+            conv.activate(r);
+        }
+        y
+    }
+
+    /// Penultimate embeddings `[starts.len(), 200]` of the 187-frame patches of `logmel`
+    /// (`[frames, 96]`) starting at mel frames `starts` (may leave the file: log-mel 0 there).
+    pub fn penultimate(&self, logmel: &Matrix, starts: &[i64]) -> Matrix {
+        if starts.is_empty() {
+            return Matrix::new(0, EMBEDDING_DIM, Vec::new());
+        }
+        let first = *starts.iter().min().unwrap_or(&0);
+        let last = starts.iter().max().unwrap_or(&0) + PATCH_FRAMES as i64;
+        let ext_rows = (last - first) as usize;
+        // Normalised input over [first, last): BN(log-mel), BN(0) outside the file.
+        let (a, b) = (self.input.scale[0], self.input.shift[0]);
+        let mut ext = vec![b; ext_rows * N_MELS];
+        for u in 0..ext_rows {
+            let src = first + u as i64;
+            if (0..logmel.rows as i64).contains(&src) {
+                let row = &logmel.data[src as usize * N_MELS..(src as usize + 1) * N_MELS];
+                for (d, s) in ext[u * N_MELS..(u + 1) * N_MELS].iter_mut().zip(row) {
+                    *d = s * a + b;
+                }
+            }
+        }
+        // 1. Timbral features of every extended frame, in chunks (bounded im2col memory).
+        const CHUNK: usize = 64;
+        let shared: Vec<Vec<f32>> = self
+            .timbral
+            .iter()
+            .map(|(conv, width)| {
+                let mut all = Vec::with_capacity(ext_rows * conv.maps);
+                for c0 in (0..ext_rows).step_by(CHUNK) {
+                    let n = CHUNK.min(ext_rows - c0);
+                    all.extend(self.timbral_frames(conv, *width, &ext, c0 as i64, n));
+                }
+                all
+            })
+            .collect();
+        // Band-major copy for the temporal filters, whose frames are shared like the timbral
+        // ones except where the filter reaches past the patch (all but the middle frames).
+        let mut xt = vec![0.0f32; N_MELS * ext_rows];
+        for u in 0..ext_rows {
+            for m in 0..N_MELS {
+                xt[m * ext_rows + u] = ext[u * N_MELS + m];
+            }
+        }
+        let shared_temporal: Vec<Vec<f32>> = self
+            .temporal
+            .iter()
+            .map(|(conv, len)| {
+                let mut all = Vec::with_capacity(ext_rows * conv.maps);
+                for c0 in (0..ext_rows).step_by(CHUNK) {
+                    let n = CHUNK.min(ext_rows - c0);
+                    all.extend(self.temporal_frames(
+                        conv,
+                        *len,
+                        &xt,
+                        ext_rows,
+                        c0,
+                        n,
+                        (0, ext_rows),
+                    ));
+                }
+                all
+            })
+            .collect();
+        let front_dim: usize = self.timbral.iter().map(|(c, _)| c.maps).sum::<usize>()
+            + self.temporal.iter().map(|(c, _)| c.maps).sum::<usize>();
+        let mid_dim = front_dim + self.mid.iter().map(|c| c.maps).sum::<usize>();
+        let mut pooled = vec![0.0f32; starts.len() * 2 * mid_dim];
+        for (p, &start) in starts.iter().enumerate() {
+            let off = (start - first) as usize;
+            let patch = &ext[off * N_MELS..(off + PATCH_FRAMES) * N_MELS];
+            // 2. Front end [187, 561]: timbral (shared interior, recomputed edges), temporal.
+            let mut front = vec![0.0f32; PATCH_FRAMES * front_dim];
+            let mut col = 0;
+            for ((conv, width), all) in self.timbral.iter().zip(&shared) {
+                let maps = conv.maps;
+                for t in HALF_T..PATCH_FRAMES - HALF_T {
+                    let src = &all[(off + t) * maps..(off + t + 1) * maps];
+                    front[t * front_dim + col..t * front_dim + col + maps].copy_from_slice(src);
+                }
+                let edges = [(0i64, HALF_T), ((PATCH_FRAMES - HALF_T) as i64, HALF_T)];
+                for (e0, n) in edges {
+                    let y = self.timbral_frames(conv, *width, patch, e0, n);
+                    for t in 0..n {
+                        let r = e0 as usize + t;
+                        front[r * front_dim + col..r * front_dim + col + maps]
+                            .copy_from_slice(&y[t * maps..(t + 1) * maps]);
+                    }
+                }
+                col += maps;
+            }
+            for ((conv, len), all) in self.temporal.iter().zip(&shared_temporal) {
+                let maps = conv.maps;
+                let before = (len - 1) / 2;
+                let after = len - 1 - before;
+                for t in before..PATCH_FRAMES - after {
+                    let src = &all[(off + t) * maps..(off + t + 1) * maps];
+                    front[t * front_dim + col..t * front_dim + col + maps].copy_from_slice(src);
+                }
+                let window = (off, off + PATCH_FRAMES);
+                for (e0, n) in [(0, before), (PATCH_FRAMES - after, after)] {
+                    let y = self.temporal_frames(conv, *len, &xt, ext_rows, off + e0, n, window);
+                    for t in 0..n {
+                        let r = e0 + t;
+                        front[r * front_dim + col..r * front_dim + col + maps]
+                            .copy_from_slice(&y[t * maps..(t + 1) * maps]);
+                    }
+                }
+                col += maps;
+            }
+            // 3. Mid end with residuals, 4. max and mean over time, interleaved.
+            let m1 = self.mid_layer(&self.mid[0], &front, front_dim);
+            let mut m2 = self.mid_layer(&self.mid[1], &m1, self.mid[0].maps);
+            m2.iter_mut().zip(&m1).for_each(|(a, b)| *a += b);
+            let mut m3 = self.mid_layer(&self.mid[2], &m2, self.mid[1].maps);
+            m3.iter_mut().zip(&m2).for_each(|(a, b)| *a += b);
+            let pool = &mut pooled[p * 2 * mid_dim..(p + 1) * 2 * mid_dim];
+            let mut feature = 0;
+            let mm = self.mid[0].maps;
+            for (x, dim) in [(&front, front_dim), (&m1, mm), (&m2, mm), (&m3, mm)] {
+                for c in 0..dim {
+                    let (mut max, mut sum) = (f32::NEG_INFINITY, 0.0f32);
+                    for t in 0..PATCH_FRAMES {
+                        let v = x[t * dim + c];
+                        max = max.max(v);
+                        sum += v;
+                    }
+                    pool[2 * feature] = max;
+                    pool[2 * feature + 1] = sum / PATCH_FRAMES as f32;
+                    feature += 1;
+                }
+            }
+        }
+        // 5. Back end for all patches at once.
+        for row in pooled.chunks_mut(2 * mid_dim) {
+            for (i, v) in row.iter_mut().enumerate() {
+                *v = *v * self.pool_norm.scale[i] + self.pool_norm.shift[i];
+            }
+        }
+        let mut hidden = matmul(pooled, starts.len(), &self.dense, &self.device); // [P, 200]
+        for row in hidden.chunks_mut(EMBEDDING_DIM) {
+            for (i, v) in row.iter_mut().enumerate() {
+                *v = (*v + self.dense_bias[i]).max(0.0) * self.dense_norm.scale[i]
+                    + self.dense_norm.shift[i];
+            }
+        }
+        Matrix::new(starts.len(), EMBEDDING_DIM, hidden)
+    }
+
+    /// Tag probabilities `[patches, 50]` from penultimate embeddings `[patches, 200]`.
+    pub fn tags(&self, penultimate: &Matrix) -> Matrix {
+        let n = self.output_bias.len();
+        let mut y = matmul(
+            penultimate.data.clone(),
+            penultimate.rows,
+            &self.output,
+            &self.device,
+        );
+        for row in y.chunks_mut(n) {
+            for (v, b) in row.iter_mut().zip(&self.output_bias) {
+                *v = 1.0 / (1.0 + (-(*v + b)).exp());
+            }
+        }
+        Matrix::new(penultimate.rows, n, y)
+    }
+}
