@@ -8,8 +8,12 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod batch;
+mod cmd_bench;
 mod cmd_data;
+mod cmd_eval;
+mod cmd_experiment;
 mod cmd_features;
+mod cmd_train;
 
 /// Music emotion recognition: arousal (calm ↔ energetic) and valence (negative ↔ positive)
 /// on [-1, 1], every 0.5 s and per track (Malik et al., SMC 2017, and beyond).
@@ -33,6 +37,14 @@ enum Cmd {
     Features(cmd_features::FeaturesArgs),
     /// Read and check datasets as their publishers ship them.
     Data(cmd_data::DataArgs),
+    /// Train a model (CRNN, CRNN_NB, …) on one or more datasets; writes one model file.
+    Train(cmd_train::TrainArgs),
+    /// Evaluate: k-fold cross-validation in one command, or a model file on a dataset.
+    Eval(cmd_eval::EvalArgs),
+    /// Run an experiment file (models × sequence lengths); writes results/<name>/.
+    Experiment(cmd_experiment::ExperimentArgs),
+    /// Speed of the CRNN's training step and inference (JSON).
+    Bench(cmd_bench::BenchArgs),
 }
 
 fn main() -> ExitCode {
@@ -40,6 +52,10 @@ fn main() -> ExitCode {
     let result = match cli.cmd {
         Cmd::Features(a) => cmd_features::run(a),
         Cmd::Data(a) => cmd_data::run(a),
+        Cmd::Train(a) => cmd_train::run(a),
+        Cmd::Eval(a) => cmd_eval::run(a),
+        Cmd::Experiment(a) => cmd_experiment::run(a),
+        Cmd::Bench(a) => cmd_bench::run(a),
     };
     match result {
         Ok(code) => code,

@@ -1,0 +1,332 @@
+//! `mer train`: train a model on one or more datasets and write one model file.
+//! Also the shared pieces of `mer eval` and `mer experiment`: dataset and feature options,
+//! and turning dataset items into `mer_model::Example`s (features from the cache).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use mer_data::{FeatureCache, Format, Item, LoadOptions, compute_all, read_deam_features};
+use mer_features::{MelConfig, log_mel_file, pool_2hz};
+use mer_model::{BranchTraining, Example, FeatureSpec, ModelConfig, TrainConfig, TrainSet};
+
+/// A dataset given as `FORMAT=DIR` (formats: deam, pmemo, 4q, musifeast, manifest).
+#[derive(Debug, Clone)]
+pub struct DataSpec {
+    /// Layout.
+    pub format: Format,
+    /// Folder (or manifest file).
+    pub dir: PathBuf,
+}
+
+impl std::str::FromStr for DataSpec {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let (f, d) = s
+            .split_once('=')
+            .ok_or_else(|| format!("expected FORMAT=DIR (e.g. 4q=../shared/data/4q), got {s:?}"))?;
+        let format = Format::parse(f).ok_or_else(|| {
+            format!("unknown dataset format {f:?} (deam, pmemo, 4q, musifeast, manifest)")
+        })?;
+        Ok(Self {
+            format,
+            dir: PathBuf::from(d),
+        })
+    }
+}
+
+/// Which frame features models read.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum FeatureKind {
+    /// 40 log-mel bands at 2 Hz, full band (Malik et al. 2017: 44.1 kHz, 0 Hz – 22.05 kHz).
+    Logmel,
+    /// 40 log-mel bands at 2 Hz over 0–10 kHz only: the same answer whatever the file's
+    /// sample rate or bitrate (the 4Q / MUSIFEAST-17 copies stop at ~11 kHz).
+    #[value(name = "logmel-10k")]
+    Logmel10k,
+    /// DEAM's published openSMILE frame features (`features/<id>.csv`, 260 per 0.5 s).
+    #[value(name = "deam-opensmile")]
+    DeamOpensmile,
+}
+
+impl FeatureKind {
+    /// The mel settings (None for published features).
+    pub fn mel_config(self) -> Option<MelConfig> {
+        match self {
+            Self::Logmel => Some(MelConfig::malik2017()),
+            Self::Logmel10k => Some(MelConfig {
+                fmax: Some(10_000.0),
+                ..MelConfig::malik2017()
+            }),
+            Self::DeamOpensmile => None,
+        }
+    }
+
+    /// The named, versioned feature set recorded in model files.
+    pub fn spec(self) -> FeatureSpec {
+        let (name, n) = match self {
+            Self::Logmel => ("logmel40-malik2017", 40),
+            Self::Logmel10k => ("logmel40-fmax10k", 40),
+            Self::DeamOpensmile => ("deam-opensmile-260", 260),
+        };
+        FeatureSpec {
+            name: name.into(),
+            version: "1".into(),
+            n_features: n,
+            frame_rate_hz: 2.0,
+        }
+    }
+}
+
+/// Options shared by `mer train`, `mer eval` and `mer experiment`: data and features.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DataOpts {
+    /// A dataset as FORMAT=DIR; repeat to mix datasets in one run
+    /// (e.g. --data musifeast=../shared/data/musifeast17 --data 4q=../shared/data/4q).
+    #[arg(long = "data", required = true)]
+    pub data: Vec<DataSpec>,
+    /// Frame features.
+    #[arg(long, value_enum, default_value_t = FeatureKind::Logmel10k)]
+    pub features: FeatureKind,
+    /// Use at most this many clips per dataset (sorted by id; for quick runs).
+    #[arg(long)]
+    pub limit: Option<usize>,
+    /// Do not read or write the feature cache ($MER_CACHE or ~/.cache/mer).
+    #[arg(long)]
+    pub no_cache: bool,
+}
+
+/// Training options shared by `mer train`, `mer eval` and `mer experiment`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct TrainOpts {
+    /// Model preset: crnn, crnn-nb, crnn-lstm, crnn-bigru, crnn-bilstm, crnn-att, attention,
+    /// crnn-ms, dblstm, dblstm-ms, ridge.
+    #[arg(long, default_value = "crnn")]
+    pub model: String,
+    /// Sequence length L, frames at 2 Hz (10…60).
+    #[arg(long, default_value_t = 60)]
+    pub seq_len: usize,
+    /// Overlap of training sequences, frames (default L/2).
+    #[arg(long)]
+    pub overlap: Option<usize>,
+    /// Sequences per batch.
+    #[arg(long, default_value_t = 16)]
+    pub batch: usize,
+    /// Adam learning rate.
+    #[arg(long, default_value_t = 1e-3)]
+    pub lr: f64,
+    /// Most epochs.
+    #[arg(long, default_value_t = 60)]
+    pub epochs: usize,
+    /// Early-stopping patience, epochs.
+    #[arg(long, default_value_t = 8)]
+    pub patience: usize,
+    /// Seed (initialisation, dropout, shuffling, splits).
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Train the arousal and valence branches separately (Malik et al.), not jointly.
+    #[arg(long)]
+    pub separate_branches: bool,
+    /// Worker threads for training (0 = all cores).
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+}
+
+impl TrainOpts {
+    /// The library's training config.
+    pub fn train_config(&self) -> TrainConfig {
+        TrainConfig {
+            seq_len: self.seq_len,
+            overlap: self.overlap.unwrap_or(self.seq_len / 2),
+            batch_size: self.batch,
+            lr: self.lr,
+            max_epochs: self.epochs,
+            patience: self.patience,
+            seed: self.seed,
+            branch_training: if self.separate_branches {
+                BranchTraining::Separate
+            } else {
+                BranchTraining::Joint
+            },
+            progress: true,
+            ..TrainConfig::default()
+        }
+    }
+}
+
+/// Sets the size of rayon's global pool once (0 = all cores).
+pub fn set_threads(threads: usize) {
+    if threads > 0 {
+        // Fails only when the pool already exists; keeping it is fine.
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build_global();
+    }
+}
+
+/// Pairs an item's features `[frames, feat]` (frame k = [0.5k, 0.5k + 0.5) s) with its labels;
+/// dynamic labels are cropped to the frames that have both.
+pub fn to_example(item: &Item, prefix: &str, m: &mer_data::Matrix) -> Example {
+    let mut ex = Example {
+        id: format!("{prefix}/{}", item.id),
+        features: m.data.clone(),
+        n_frames: m.rows,
+        static_av: item
+            .labels
+            .static_av
+            .as_ref()
+            .map(|s| [s.arousal, s.valence]),
+        quadrant: item.labels.quadrant.map(|q| q.index() as u8 + 1),
+        ..Default::default()
+    };
+    if let Some(d) = &item.labels.dynamic {
+        let first = d.first_frame();
+        let n = d.len().min(m.rows.saturating_sub(first));
+        if n > 0 {
+            ex.features = m.data[first * m.cols..(first + n) * m.cols].to_vec();
+            ex.n_frames = n;
+            ex.dynamic = Some((d.arousal[..n].to_vec(), d.valence[..n].to_vec()));
+        }
+    }
+    ex
+}
+
+/// Loads every dataset and computes (or reads cached) features; a clip whose features fail
+/// is reported on stderr and left out. Returns the examples and the dataset names.
+pub fn load_examples(opts: &DataOpts) -> anyhow::Result<(Vec<Example>, Vec<String>)> {
+    let cache = if opts.no_cache {
+        None
+    } else {
+        match FeatureCache::open_default() {
+            Ok(c) => Some(c),
+            Err(e) => {
+                eprintln!("mer: warning: no feature cache ({e}); computing features");
+                None
+            }
+        }
+    };
+    let mut all = Vec::new();
+    let mut names = Vec::new();
+    for spec in &opts.data {
+        let ds = mer_data::load(&spec.dir, spec.format, &LoadOptions { skip_bad: true })
+            .with_context(|| format!("loading {}", spec.dir.display()))?;
+        for p in &ds.problems {
+            eprintln!("mer: warning: {}: {:?}", p.file.display(), p.kind);
+        }
+        let mut items: Vec<Item> = ds
+            .items
+            .iter()
+            .filter(|i| !i.labels.is_empty())
+            .cloned()
+            .collect();
+        items.sort_by(|a, b| a.id.cmp(&b.id));
+        if let Some(n) = opts.limit {
+            items.truncate(n);
+        }
+        let prefix = spec.format.to_string();
+        let results: Vec<anyhow::Result<mer_data::Matrix>> = match opts.features.mel_config() {
+            Some(cfg) => {
+                let key = format!("2hz;{cfg:?}");
+                compute_all(&items, cache.as_ref(), &key, true, |p: &Path| {
+                    log_mel_file(p, &cfg)
+                        .map(|o| pool_2hz(&o.features, cfg.hop_length, cfg.sample_rate))
+                })
+                .into_iter()
+                .map(|r| r.map_err(anyhow::Error::from))
+                .collect()
+            }
+            None => items
+                .iter()
+                .map(|it| {
+                    let path = it
+                        .features
+                        .as_ref()
+                        .with_context(|| format!("{}: no published feature file", it.id))?;
+                    Ok(read_deam_features(path)?.matrix)
+                })
+                .collect(),
+        };
+        let mut n_ok = 0;
+        for (item, r) in items.iter().zip(results) {
+            match r {
+                Ok(m) if m.rows > 0 => {
+                    all.push(to_example(item, &prefix, &m));
+                    n_ok += 1;
+                }
+                Ok(_) => eprintln!("mer: warning: {}: no frames, skipped", item.audio.display()),
+                Err(e) => eprintln!("mer: warning: {e:#}; skipped"),
+            }
+        }
+        eprintln!("{}: {n_ok} clips", ds.name);
+        names.push(ds.name.clone());
+    }
+    if all.is_empty() {
+        bail!("no usable clips in the given datasets");
+    }
+    Ok((all, names))
+}
+
+/// `mer train`.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:\n  \
+    mer train --data deam=../shared/data/deam-sample --model crnn -o crnn.mer\n  \
+    mer train --data musifeast=../shared/data/musifeast17 --data 4q=../shared/data/4q \\\n    \
+      --model crnn-nb --seq-len 30 --checkpoint ckpt/ -o crnn-nb.mer\n  \
+    mer train ... --checkpoint ckpt/ --resume     # continue an interrupted run")]
+pub struct TrainArgs {
+    #[command(flatten)]
+    data: DataOpts,
+    #[command(flatten)]
+    train: TrainOpts,
+    /// Checkpoint folder (written every epoch).
+    #[arg(long)]
+    checkpoint: Option<PathBuf>,
+    /// Resume from --checkpoint.
+    #[arg(long, requires = "checkpoint")]
+    resume: bool,
+    /// The model file to write.
+    #[arg(short, long)]
+    output: PathBuf,
+}
+
+/// Runs `mer train`.
+pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
+    set_threads(args.train.threads);
+    let (examples, names) = load_examples(&args.data)?;
+    let spec = args.data.features.spec();
+    let model = ModelConfig::preset(&args.train.model, spec.n_features)?;
+    let cfg = TrainConfig {
+        checkpoint_dir: args.checkpoint.clone(),
+        resume: args.resume,
+        ..args.train.train_config()
+    };
+    let set = TrainSet {
+        train: &examples,
+        val: None,
+        features: spec,
+        datasets: names,
+    };
+    let (m, history) = mer_model::train(&model, &set, &cfg, &burn_device())?;
+    m.save_file(&args.output)?;
+    let last = history.last();
+    println!(
+        "wrote {} ({} train / {} val clips, {} epochs, best val loss {:.4} at epoch {}{})",
+        args.output.display(),
+        m.header.training.n_train,
+        m.header.training.n_val,
+        m.header.training.epochs,
+        m.header.training.best_val_loss,
+        m.header.training.best_epoch,
+        last.map(|h| format!(", last train loss {:.4}", h.train_loss))
+            .unwrap_or_default()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The device models train and run on (flex CPU).
+pub fn burn_device() -> mer_model::burn::tensor::Device {
+    mer_model::burn::tensor::Device::flex()
+}
