@@ -6,7 +6,7 @@
 
 use std::time::Instant;
 
-use burn::module::Module;
+use burn::module::{Module, ModuleVisitor, Param};
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::{Device, Distribution, Tensor};
 use serde::{Deserialize, Serialize};
@@ -57,7 +57,8 @@ pub struct BenchResult {
     pub train_step_ms: f64,
     /// Frames (batch × seq) per second in inference mode (no autodiff, dropout off).
     pub infer_frames_per_s: f64,
-    /// Trainable parameters.
+    /// Trainable parameters (burn's `num_params` also counts BatchNorm's running mean and
+    /// variance; these are left out, as PyTorch's `requires_grad` count does).
     pub params: usize,
 }
 
@@ -68,6 +69,22 @@ pub fn run_bench(opts: &BenchOptions) -> Result<BenchResult> {
         .build()
         .map_err(|e| ModelError::InvalidConfig(format!("thread pool: {e}")))?;
     pool.install(|| bench_on(opts, &Device::flex()))
+}
+
+/// Elements of the parameters that require gradients (call on a module on an autodiff device).
+pub fn trainable_params<M: Module>(module: &M) -> usize {
+    struct Count(usize);
+    impl ModuleVisitor for Count {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            let t = param.val();
+            if t.is_require_grad() {
+                self.0 += t.shape().num_elements();
+            }
+        }
+    }
+    let mut c = Count(0);
+    module.visit(&mut c);
+    c.0
 }
 
 fn median(v: &mut [f64]) -> f64 {
@@ -86,7 +103,7 @@ fn bench_on(opts: &BenchOptions, device: &Device) -> Result<BenchResult> {
     let ad = device.clone().autodiff();
     ad.seed(0);
     let mut model = config.init(&ad);
-    let params = model.num_params();
+    let params = trainable_params(&model);
     let mut optim = AdamConfig::new().init();
     let shape = [opts.batch, opts.seq, config.n_features];
     let x = Tensor::<3>::random(shape, Distribution::Normal(0.0, 1.0), &ad);

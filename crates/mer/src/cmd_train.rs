@@ -213,8 +213,15 @@ pub fn load_examples(opts: &DataOpts) -> anyhow::Result<(Vec<Example>, Vec<Strin
     for spec in &opts.data {
         let ds = mer_data::load(&spec.dir, spec.format, &LoadOptions { skip_bad: true })
             .with_context(|| format!("loading {}", spec.dir.display()))?;
-        for p in &ds.problems {
+        for p in ds.problems.iter().take(3) {
             eprintln!("mer: warning: {}: {:?}", p.file.display(), p.kind);
+        }
+        if ds.problems.len() > 3 {
+            eprintln!(
+                "mer: warning: {} more problems in {} (see `mer data check`)",
+                ds.problems.len() - 3,
+                spec.dir.display()
+            );
         }
         let mut items: Vec<Item> = ds
             .items
