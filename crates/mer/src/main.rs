@@ -13,6 +13,7 @@ mod cmd_data;
 mod cmd_eval;
 mod cmd_experiment;
 mod cmd_features;
+mod cmd_predict;
 mod cmd_train;
 
 /// Music emotion recognition: arousal (calm ↔ energetic) and valence (negative ↔ positive)
@@ -37,6 +38,8 @@ enum Cmd {
     Features(cmd_features::FeaturesArgs),
     /// Read and check datasets as their publishers ship them.
     Data(cmd_data::DataArgs),
+    /// Predict arousal and valence of audio files (embedded default model, no download).
+    Predict(cmd_predict::PredictArgs),
     /// Train a model (CRNN, CRNN_NB, …) on one or more datasets; writes one model file.
     Train(cmd_train::TrainArgs),
     /// Evaluate: k-fold cross-validation in one command, or a model file on a dataset.
@@ -52,6 +55,7 @@ fn main() -> ExitCode {
     let result = match cli.cmd {
         Cmd::Features(a) => cmd_features::run(a),
         Cmd::Data(a) => cmd_data::run(a),
+        Cmd::Predict(a) => cmd_predict::run(a),
         Cmd::Train(a) => cmd_train::run(a),
         Cmd::Eval(a) => cmd_eval::run(a),
         Cmd::Experiment(a) => cmd_experiment::run(a),

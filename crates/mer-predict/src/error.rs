@@ -1,0 +1,74 @@
+//! The crate's one error type.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong while predicting, plotting or training the shipped models.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PredictError {
+    /// Audio could not be decoded (missing, empty, corrupt, unsupported file).
+    #[error(transparent)]
+    Audio(#[from] mer_audio::AudioError),
+    /// The musicnn front end failed.
+    #[error(transparent)]
+    Musicnn(#[from] mer_musicnn::MusicnnError),
+    /// A model file or the model itself failed.
+    #[error("model {source_name}: {error}")]
+    Model {
+        /// The model file (or `<embedded default>`).
+        source_name: String,
+        /// What went wrong.
+        error: mer_model::ModelError,
+    },
+    /// A file gave no audio (or none in the requested interval).
+    #[error("{path}: no audio{detail}")]
+    NoAudio {
+        /// The file.
+        path: PathBuf,
+        /// Interval details, if any.
+        detail: String,
+    },
+    /// `--start/--end` are not a valid interval.
+    #[error("invalid interval start {start:?} end {end:?}: {reason}")]
+    BadInterval {
+        /// Requested start, s.
+        start: Option<f64>,
+        /// Requested end, s.
+        end: Option<f64>,
+        /// Why it is invalid.
+        reason: String,
+    },
+    /// A model needs features this crate does not know how to compute.
+    #[error("model {source_name}: unknown input features {name:?} (known: {known})")]
+    UnknownFeatures {
+        /// The model file.
+        source_name: String,
+        /// The feature-set name in the model file.
+        name: String,
+        /// The names this build computes.
+        known: String,
+    },
+    /// An unknown output scale.
+    #[error("unknown scale {0:?}; use -1..1, 1..9 or 0..1")]
+    BadScale(String),
+    /// Samples handed in memory are unusable.
+    #[error("samples: {0}")]
+    BadSamples(String),
+    /// Writing an output file (plot, report) failed.
+    #[error("{path}: {reason}")]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        reason: String,
+    },
+    /// A dataset could not be read for training.
+    #[error(transparent)]
+    Data(#[from] mer_data::DataError),
+    /// Training or cross-validation failed.
+    #[error("training: {0}")]
+    Training(String),
+}
+
+/// Shorthand for this crate's results.
+pub type Result<T, E = PredictError> = std::result::Result<T, E>;

@@ -1,0 +1,416 @@
+//! [`Predictor`]: a model with its front end, from a path or samples to a [`SongPrediction`].
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use mer_model::{MerModel, load_model, load_model_file};
+use mer_musicnn::MusicnnEmbedder;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{PredictError, Result};
+use crate::features::{InputKind, MODEL_RATE, compute};
+
+/// The embedded default model: CRNN-style recurrent branches on musicnn embeddings
+/// (see `models/REPORT.md`; `mer train --preset default` rebuilds it).
+pub static DEFAULT_MODEL: &[u8] = include_bytes!("../models/default.mermodel");
+/// The embedded fast model: CRNN on the 2 Hz log-mel only (no musicnn).
+pub static FAST_MODEL: &[u8] = include_bytes!("../models/fast.mermodel");
+
+/// Seconds between two frames of the dynamic series.
+pub const HOP_S: f64 = 0.5;
+
+/// Which model: one of the embedded ones or a file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ModelChoice {
+    /// The embedded default model (musicnn + recurrent branches).
+    Default,
+    /// The embedded fast model (log-mel CRNN).
+    Fast,
+    /// A model file written by `mer train`.
+    File(PathBuf),
+}
+
+impl ModelChoice {
+    /// `default`, `fast`, or a path.
+    pub fn parse(s: &str) -> ModelChoice {
+        match s {
+            "default" => ModelChoice::Default,
+            "fast" => ModelChoice::Fast,
+            other => ModelChoice::File(PathBuf::from(other)),
+        }
+    }
+}
+
+/// An interval of a file to predict, seconds from its start (`None` = from the start / to
+/// the end).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Interval {
+    /// Start, s (≥ 0).
+    pub start: Option<f64>,
+    /// End, s (> start).
+    pub end: Option<f64>,
+}
+
+impl Interval {
+    /// The whole file.
+    pub const WHOLE: Interval = Interval {
+        start: None,
+        end: None,
+    };
+
+    /// Checks `0 ≤ start < end`, finite values.
+    pub fn validate(&self) -> Result<()> {
+        let bad = |reason: &str| {
+            Err(PredictError::BadInterval {
+                start: self.start,
+                end: self.end,
+                reason: reason.into(),
+            })
+        };
+        if self.start.is_some_and(|s| !s.is_finite() || s < 0.0) {
+            return bad("start must be a finite number of seconds ≥ 0");
+        }
+        if self.end.is_some_and(|e| !e.is_finite() || e <= 0.0) {
+            return bad("end must be a finite number of seconds > 0");
+        }
+        if let (Some(s), Some(e)) = (self.start, self.end)
+            && e <= s
+        {
+            return bad("end must be after start");
+        }
+        Ok(())
+    }
+
+    /// The sample range `[a, b)` of `n` samples at `rate` Hz.
+    fn samples(&self, n: usize, rate: u32) -> (usize, usize) {
+        let at = |t: f64| ((t * f64::from(rate)).round() as usize).min(n);
+        let a = self.start.map_or(0, at);
+        let b = self.end.map_or(n, at);
+        (a, b.max(a))
+    }
+}
+
+/// The prediction for one file or buffer. Values are on [-1, 1] (see [`crate::Scale`] for
+/// others).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SongPrediction {
+    /// The file (`None` for samples in memory).
+    pub path: Option<PathBuf>,
+    /// Seconds of audio predicted (the interval's length).
+    pub duration_s: f64,
+    /// Where the predicted audio starts in the file, s (0 without `--start`).
+    pub start_s: f64,
+    /// Song-level arousal: the mean of the dynamic series.
+    pub arousal: f32,
+    /// Song-level valence: the mean of the dynamic series.
+    pub valence: f32,
+    /// Russell quadrant 1..=4 of (arousal, valence): Q1 A+V+, Q2 A+V−, Q3 A−V−, Q4 A−V+.
+    pub quadrant: u8,
+    /// Share of the 0.5 s frames whose (arousal, valence) lies in the same quadrant as the
+    /// song-level point, in [0, 1]: 1 means the whole song agrees, ~0.25–0.5 means the song
+    /// moves between quadrants or sits on a boundary.
+    pub confidence: f32,
+    /// Seconds between dynamic values (0.5).
+    pub hop_s: f64,
+    /// Arousal every 0.5 s; value `k` covers `[start_s + 0.5k, start_s + 0.5k + 0.5)`.
+    pub dynamic_arousal: Vec<f32>,
+    /// Valence every 0.5 s.
+    pub dynamic_valence: Vec<f32>,
+}
+
+/// Quadrant 1..=4 of a point (ties at 0 count as positive), Russell's circumplex.
+pub fn quadrant_of(arousal: f32, valence: f32) -> u8 {
+    mer_model::Example::quadrant_of(arousal, valence)
+}
+
+/// A model ready to predict, with its front end. Cheap to share between threads (`&self`).
+#[derive(Debug)]
+pub struct Predictor {
+    model: MerModel,
+    kind: InputKind,
+    embedder: Option<MusicnnEmbedder>,
+    name: String,
+}
+
+fn cached(slot: &'static OnceLock<MerModel>, bytes: &[u8], name: &str) -> Result<MerModel> {
+    if let Some(m) = slot.get() {
+        return Ok(m.clone());
+    }
+    let m = load_model(bytes).map_err(|error| PredictError::Model {
+        source_name: name.into(),
+        error,
+    })?;
+    Ok(slot.get_or_init(|| m).clone())
+}
+
+impl Predictor {
+    /// The embedded default model (parsed once per process; later calls clone it).
+    ///
+    /// ```
+    /// use mer_predict::Predictor;
+    /// # fn main() -> Result<(), mer_predict::PredictError> {
+    /// let predictor = Predictor::default_model()?;
+    /// // Ten seconds of a 220 Hz tone at 44.1 kHz, in memory.
+    /// let samples: Vec<f32> = (0..441_000)
+    ///     .map(|i| 0.3 * (i as f32 * 220.0 * std::f32::consts::TAU / 44_100.0).sin())
+    ///     .collect();
+    /// let p = predictor.predict_samples(&samples, 44_100)?;
+    /// assert_eq!(p.dynamic_arousal.len(), 20); // one value per 0.5 s
+    /// assert!((-1.0..=1.0).contains(&p.arousal) && (1..=4).contains(&p.quadrant));
+    /// println!("arousal {:.2} valence {:.2} (Q{})", p.arousal, p.valence, p.quadrant);
+    /// // From a file, the whole song or one interval of it:
+    /// // let p = predictor.predict_file("song.mp3".as_ref())?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn default_model() -> Result<Predictor> {
+        static SLOT: OnceLock<MerModel> = OnceLock::new();
+        Self::from_model(
+            cached(&SLOT, DEFAULT_MODEL, "<embedded default>")?,
+            "default",
+        )
+    }
+
+    /// The embedded fast model (log-mel CRNN, no musicnn), parsed once per process.
+    pub fn fast_model() -> Result<Predictor> {
+        static SLOT: OnceLock<MerModel> = OnceLock::new();
+        Self::from_model(cached(&SLOT, FAST_MODEL, "<embedded fast>")?, "fast")
+    }
+
+    /// A model file written by `mer train` (its features must be one of [`InputKind`]'s).
+    pub fn from_file(path: &Path) -> Result<Predictor> {
+        let model = load_model_file(path).map_err(|error| PredictError::Model {
+            source_name: path.display().to_string(),
+            error,
+        })?;
+        Self::from_model(model, &path.display().to_string())
+    }
+
+    /// [`ModelChoice`] → predictor.
+    pub fn load(choice: &ModelChoice) -> Result<Predictor> {
+        match choice {
+            ModelChoice::Default => Self::default_model(),
+            ModelChoice::Fast => Self::fast_model(),
+            ModelChoice::File(p) => Self::from_file(p),
+        }
+    }
+
+    /// Wraps a loaded model; `name` names it in errors.
+    pub fn from_model(model: MerModel, name: &str) -> Result<Predictor> {
+        let feat = &model.header.features;
+        let kind = InputKind::from_feature_set(&feat.name).ok_or_else(|| {
+            PredictError::UnknownFeatures {
+                source_name: name.into(),
+                name: feat.name.clone(),
+                known: InputKind::ALL.map(InputKind::feature_set).join(", "),
+            }
+        })?;
+        if model.header.model.n_features() != kind.n_features() {
+            return Err(PredictError::Model {
+                source_name: name.into(),
+                error: mer_model::ModelError::FeatureMismatch {
+                    expected: kind.n_features(),
+                    found: model.header.model.n_features(),
+                },
+            });
+        }
+        let embedder = if kind.needs_musicnn() {
+            Some(MusicnnEmbedder::new()?)
+        } else {
+            None
+        };
+        Ok(Predictor {
+            model,
+            kind,
+            embedder,
+            name: name.into(),
+        })
+    }
+
+    /// The features this model reads.
+    pub fn input_kind(&self) -> InputKind {
+        self.kind
+    }
+
+    /// The underlying model (header: training data, metrics, architecture).
+    pub fn model(&self) -> &MerModel {
+        &self.model
+    }
+
+    /// Predicts a whole audio file (any format `mer_audio` decodes).
+    pub fn predict_file(&self, path: &Path) -> Result<SongPrediction> {
+        self.predict_file_interval(path, Interval::WHOLE)
+    }
+
+    /// Predicts `interval` of an audio file.
+    pub fn predict_file_interval(&self, path: &Path, interval: Interval) -> Result<SongPrediction> {
+        interval.validate()?;
+        let audio = mer_audio::load(path, Some(MODEL_RATE))?;
+        let mut p = self.predict_16k(&audio.samples, interval, Some(path))?;
+        p.path = Some(path.to_path_buf());
+        Ok(p)
+    }
+
+    /// Predicts mono samples in memory at `sample_rate` Hz (resampled to 16 kHz here).
+    pub fn predict_samples(&self, samples: &[f32], sample_rate: u32) -> Result<SongPrediction> {
+        self.predict_samples_interval(samples, sample_rate, Interval::WHOLE)
+    }
+
+    /// Predicts `interval` of mono samples in memory at `sample_rate` Hz.
+    pub fn predict_samples_interval(
+        &self,
+        samples: &[f32],
+        sample_rate: u32,
+        interval: Interval,
+    ) -> Result<SongPrediction> {
+        interval.validate()?;
+        if sample_rate == 0 {
+            return Err(PredictError::BadSamples("sample rate 0".into()));
+        }
+        if let Some(i) = samples.iter().position(|v| !v.is_finite()) {
+            return Err(PredictError::BadSamples(format!(
+                "non-finite sample at index {i}"
+            )));
+        }
+        let resampled;
+        let s16: &[f32] = if sample_rate == MODEL_RATE {
+            samples
+        } else {
+            resampled = resample(samples, sample_rate, MODEL_RATE)?;
+            &resampled
+        };
+        self.predict_16k(s16, interval, None)
+    }
+
+    fn predict_16k(
+        &self,
+        samples: &[f32],
+        interval: Interval,
+        path: Option<&Path>,
+    ) -> Result<SongPrediction> {
+        let (a, b) = interval.samples(samples.len(), MODEL_RATE);
+        let no_audio = |detail: String| PredictError::NoAudio {
+            path: path.map_or_else(|| PathBuf::from("<samples>"), Path::to_path_buf),
+            detail,
+        };
+        if b <= a {
+            let total = samples.len() as f64 / f64::from(MODEL_RATE);
+            let detail = if interval == Interval::WHOLE {
+                String::new()
+            } else {
+                format!(
+                    " in {:?}..{:?} s (the audio lasts {total:.2} s)",
+                    interval.start, interval.end
+                )
+            };
+            return Err(no_audio(detail));
+        }
+        let x = compute(self.kind, &samples[a..b], self.embedder.as_ref())?; // [frames, feat]
+        if x.rows == 0 {
+            return Err(no_audio(String::new()));
+        }
+        let pred = self
+            .model
+            .predict(&x.data, x.rows)
+            .map_err(|error| PredictError::Model {
+                source_name: self.name.clone(),
+                error,
+            })?;
+        Ok(summarise(
+            pred.arousal,
+            pred.valence,
+            (b - a) as f64 / f64::from(MODEL_RATE),
+            a as f64 / f64::from(MODEL_RATE),
+        ))
+    }
+}
+
+/// Builds a [`SongPrediction`] from the dynamic series (values clamped to [-1, 1]).
+fn summarise(
+    arousal: Vec<f32>,
+    valence: Vec<f32>,
+    duration_s: f64,
+    start_s: f64,
+) -> SongPrediction {
+    let clamp = |v: Vec<f32>| {
+        v.into_iter()
+            .map(|x| x.clamp(-1.0, 1.0))
+            .collect::<Vec<_>>()
+    };
+    let (arousal, valence) = (clamp(arousal), clamp(valence));
+    let mean =
+        |v: &[f32]| (v.iter().map(|&x| f64::from(x)).sum::<f64>() / v.len().max(1) as f64) as f32;
+    let (a, v) = (mean(&arousal), mean(&valence));
+    let q = quadrant_of(a, v);
+    let agree = arousal
+        .iter()
+        .zip(&valence)
+        .filter(|&(&x, &y)| quadrant_of(x, y) == q)
+        .count();
+    SongPrediction {
+        path: None,
+        duration_s,
+        start_s,
+        arousal: a,
+        valence: v,
+        quadrant: q,
+        confidence: agree as f32 / arousal.len().max(1) as f32,
+        hop_s: HOP_S,
+        dynamic_arousal: arousal,
+        dynamic_valence: valence,
+    }
+}
+
+/// Resamples mono samples with `mer_audio`'s resampler.
+fn resample(samples: &[f32], from: u32, to: u32) -> Result<Vec<f32>> {
+    let mut r = mer_audio::StreamResampler::new(from, to)
+        .map_err(|e| PredictError::BadSamples(format!("resampling {from} → {to} Hz: {e}")))?;
+    let mut out = Vec::with_capacity(samples.len() * to as usize / from as usize + 1024);
+    r.push(samples, &mut out)
+        .map_err(|e| PredictError::BadSamples(format!("resampling: {e}")))?;
+    r.finish(&mut out)
+        .map_err(|e| PredictError::BadSamples(format!("resampling: {e}")))?;
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interval_checks_and_crops() {
+        assert!(Interval::WHOLE.validate().is_ok());
+        let bad = Interval {
+            start: Some(5.0),
+            end: Some(2.0),
+        };
+        assert!(bad.validate().is_err());
+        assert!(
+            Interval {
+                start: Some(-1.0),
+                end: None
+            }
+            .validate()
+            .is_err()
+        );
+        let i = Interval {
+            start: Some(1.0),
+            end: Some(2.5),
+        };
+        assert_eq!(i.samples(100_000, 16_000), (16_000, 40_000));
+        assert_eq!(i.samples(20_000, 16_000), (16_000, 20_000));
+    }
+
+    #[test]
+    fn summary_confidence_is_quadrant_agreement() {
+        let p = summarise(
+            vec![0.5, 0.5, 0.5, -0.1],
+            vec![0.2, 0.3, -0.1, 0.2],
+            2.0,
+            0.0,
+        );
+        assert_eq!(p.quadrant, 1);
+        assert_eq!(p.confidence, 0.5);
+        assert!((p.arousal - 0.35).abs() < 1e-6);
+    }
+}

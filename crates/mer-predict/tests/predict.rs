@@ -1,0 +1,177 @@
+//! The embedded models on real audio from the shared data: shapes, intervals, encoding
+//! invariance (issue 6), bad input, plots.
+
+use std::path::{Path, PathBuf};
+
+use mer_predict::plot::{PlotFormat, write_plot};
+use mer_predict::{Interval, Predictor, Scale};
+
+fn deam(id: u32) -> Option<PathBuf> {
+    Some(mer_audio::testdata::shared_data()?.join(format!("deam-sample/audio/{id}.mp3")))
+}
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+fn pearson(x: &[f32], y: &[f32]) -> f64 {
+    let x: Vec<f64> = x.iter().map(|&v| f64::from(v)).collect();
+    let y: Vec<f64> = y.iter().map(|&v| f64::from(v)).collect();
+    mer_model::metrics::pearson(&x, &y)
+}
+
+#[test]
+fn default_model_predicts_a_deam_clip() {
+    let Some(path) = deam(2) else { return };
+    let p = Predictor::default_model().unwrap();
+    let r = p.predict_file(&path).unwrap();
+    let frames = r.dynamic_arousal.len();
+    assert_eq!(frames, r.dynamic_valence.len());
+    // One value per started 0.5 s.
+    assert_eq!(
+        frames,
+        (r.duration_s / 0.5).ceil() as usize,
+        "{}",
+        r.duration_s
+    );
+    assert!(r.duration_s > 40.0);
+    for v in r.dynamic_arousal.iter().chain(&r.dynamic_valence) {
+        assert!((-1.0..=1.0).contains(v));
+    }
+    assert_eq!(r.quadrant, mer_predict::quadrant_of(r.arousal, r.valence));
+    assert!((0.0..=1.0).contains(&r.confidence));
+    assert_eq!(r.path.as_deref(), Some(path.as_path()));
+}
+
+/// Issue 6: "a 44.1 kHz stereo original vs its 22.05 kHz mono 56 kbit/s re-encode, r ≥ 0.95
+/// between the two predictions and mean absolute difference ≤ 0.05". Re-encodes made by
+/// scripts/predict_reencode.sh (LAME 3.100).
+#[test]
+fn default_model_is_encoding_invariant() {
+    let Some(_) = deam(2) else { return };
+    let p = Predictor::default_model().unwrap();
+    let mut all_a = (Vec::new(), Vec::new());
+    let mut all_v = (Vec::new(), Vec::new());
+    for id in [2, 10, 12] {
+        let orig = p.predict_file(&deam(id).unwrap()).unwrap();
+        let re = p
+            .predict_file(&fixture(&format!("reencoded/deam-{id}-22k-mono-56k.mp3")))
+            .unwrap();
+        let n = orig.dynamic_arousal.len().min(re.dynamic_arousal.len());
+        assert!(
+            orig.dynamic_arousal
+                .len()
+                .abs_diff(re.dynamic_arousal.len())
+                <= 1
+        );
+        all_a.0.extend_from_slice(&orig.dynamic_arousal[..n]);
+        all_a.1.extend_from_slice(&re.dynamic_arousal[..n]);
+        all_v.0.extend_from_slice(&orig.dynamic_valence[..n]);
+        all_v.1.extend_from_slice(&re.dynamic_valence[..n]);
+    }
+    for (name, (o, r)) in [("arousal", &all_a), ("valence", &all_v)] {
+        let corr = pearson(o, r);
+        let mad = o.iter().zip(r).map(|(a, b)| (a - b).abs()).sum::<f32>() / o.len() as f32;
+        eprintln!(
+            "{name}: r {corr:.4}, mean |diff| {mad:.4} over {} frames",
+            o.len()
+        );
+        assert!(corr >= 0.95, "{name}: r {corr}");
+        assert!(mad <= 0.05, "{name}: mean abs diff {mad}");
+    }
+}
+
+#[test]
+fn interval_predicts_the_same_as_the_cut_samples() {
+    let Some(path) = deam(10) else { return };
+    let p = Predictor::fast_model().unwrap();
+    let iv = Interval {
+        start: Some(10.0),
+        end: Some(25.0),
+    };
+    let r = p.predict_file_interval(&path, iv).unwrap();
+    assert_eq!(r.dynamic_arousal.len(), 30);
+    assert_eq!(r.start_s, 10.0);
+    assert!((r.duration_s - 15.0).abs() < 1e-6);
+    let audio = mer_audio::load(&path, Some(16_000)).unwrap();
+    let cut = &audio.samples[160_000..400_000];
+    let m = p.predict_samples(cut, 16_000).unwrap();
+    assert_eq!(m.dynamic_arousal, r.dynamic_arousal);
+    // An interval beyond the end is an error naming the file.
+    let late = Interval {
+        start: Some(500.0),
+        end: None,
+    };
+    let e = p
+        .predict_file_interval(&path, late)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("10.mp3") && e.contains("no audio"), "{e}");
+}
+
+#[test]
+fn samples_at_another_rate_are_resampled() {
+    let Some(path) = deam(12) else { return };
+    let p = Predictor::fast_model().unwrap();
+    let a16 = mer_audio::load(&path, Some(16_000)).unwrap();
+    let a44 = mer_audio::load(&path, None).unwrap();
+    let r16 = p.predict_samples(&a16.samples, 16_000).unwrap();
+    let r44 = p.predict_samples(&a44.samples, a44.sample_rate).unwrap();
+    assert_eq!(r16.dynamic_arousal.len(), r44.dynamic_arousal.len());
+    let d = r16
+        .dynamic_arousal
+        .iter()
+        .zip(&r44.dynamic_arousal)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0f32, f32::max);
+    assert!(d < 0.02, "max diff {d}");
+}
+
+#[test]
+fn bad_files_give_one_line_errors_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = Predictor::fast_model().unwrap();
+    let garbage = dir.path().join("garbage.mp3");
+    std::fs::write(&garbage, b"this is not audio at all, just text").unwrap();
+    let empty = dir.path().join("empty.wav");
+    std::fs::write(&empty, b"").unwrap();
+    let missing = dir.path().join("missing.flac");
+    for f in [&garbage, &empty, &missing] {
+        let e = p.predict_file(f).unwrap_err().to_string();
+        let name = f.file_name().unwrap().to_str().unwrap();
+        assert!(e.contains(name), "{e}");
+        assert!(!e.contains('\n'), "{e}");
+    }
+    assert!(p.predict_samples(&[0.0, f32::NAN], 16_000).is_err());
+    assert!(p.predict_samples(&[0.0; 100], 0).is_err());
+    assert!(p.predict_samples(&[], 16_000).is_err());
+}
+
+#[test]
+fn model_files_that_are_not_models_are_rejected() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("x.mermodel");
+    std::fs::write(&f, b"MERMODEL\x01\x00\x00\x00garbage").unwrap();
+    let e = Predictor::from_file(&f).unwrap_err().to_string();
+    assert!(e.contains("x.mermodel"), "{e}");
+}
+
+#[test]
+fn plots_are_written_as_svg_and_png() {
+    let Some(path) = deam(2) else { return };
+    let p = Predictor::fast_model().unwrap();
+    let r = p.predict_file(&path).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let svg = write_plot(&r, dir.path(), PlotFormat::Svg, Scale::MinusOneToOne).unwrap();
+    let text = std::fs::read_to_string(&svg).unwrap();
+    assert!(text.starts_with("<svg") || text.contains("<svg"));
+    for label in ["time (s)", "valence", "arousal", "Q1"] {
+        assert!(text.contains(label), "SVG lacks {label:?}");
+    }
+    let png = write_plot(&r, dir.path(), PlotFormat::Png, Scale::OneToNine).unwrap();
+    let bytes = std::fs::read(&png).unwrap();
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
+    assert_eq!(png.file_name().unwrap(), "2.png");
+}

@@ -1,0 +1,136 @@
+//! `mer predict FILE...|DIR`: arousal/valence of audio files with the embedded default model
+//! (or `--model fast|FILE`), as a table, JSON Lines or CSV, with optional plots.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use mer_predict::output::{self, Format};
+use mer_predict::plot::{PlotFormat, write_plot};
+use mer_predict::{Interval, ModelChoice, Predictor, Scale};
+
+use crate::batch::{expand_inputs, run_all};
+
+/// Output format.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum FormatArg {
+    /// Aligned table for people.
+    Table,
+    /// JSON Lines, one object per file.
+    Json,
+    /// CSV, one row per file (per 0.5 s frame with --dynamic).
+    Csv,
+}
+
+/// Plot image format.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum PlotFormatArg {
+    /// SVG (vector).
+    Svg,
+    /// PNG (1400×600).
+    Png,
+}
+
+/// Arguments of `mer predict`.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:\n  \
+    mer predict song.mp3\n  \
+    mer predict music/ --format json > predictions.jsonl\n  \
+    mer predict song.mp3 --format csv --dynamic --scale 1..9\n  \
+    mer predict song.mp3 --start 60 --end 90 --plot plots/ --plot-format png")]
+pub struct PredictArgs {
+    /// Audio files or directories (searched recursively for audio files).
+    #[arg(required = true)]
+    pub inputs: Vec<PathBuf>,
+    /// `default` (musicnn + recurrent branches, embedded), `fast` (log-mel CRNN, embedded),
+    /// or a model file written by `mer train`.
+    #[arg(long, default_value = "default")]
+    pub model: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: FormatArg,
+    /// CSV: one row per 0.5 s frame instead of one per file.
+    #[arg(long)]
+    pub dynamic: bool,
+    /// Scale of the printed values: -1..1 (0 neutral), 1..9 (DEAM/SAM) or 0..1 (PMEmo).
+    #[arg(long, default_value = "-1..1", allow_hyphen_values = true)]
+    pub scale: String,
+    /// Predict only from this second of each file.
+    #[arg(long)]
+    pub start: Option<f64>,
+    /// Predict only up to this second of each file.
+    #[arg(long)]
+    pub end: Option<f64>,
+    /// Write a plot per file into this directory.
+    #[arg(long)]
+    pub plot: Option<PathBuf>,
+    /// Plot image format.
+    #[arg(long, value_enum, default_value = "svg")]
+    pub plot_format: PlotFormatArg,
+    /// Worker threads (0 = all cores).
+    #[arg(long, short = 'j', default_value_t = 0)]
+    pub threads: usize,
+}
+
+/// Runs `mer predict`; exit code 1 when any file failed (the others are still printed).
+pub fn run(a: PredictArgs) -> anyhow::Result<ExitCode> {
+    let scale: Scale = a.scale.parse()?;
+    let interval = Interval {
+        start: a.start,
+        end: a.end,
+    };
+    interval.validate()?;
+    let paths = expand_inputs(&a.inputs);
+    if paths.is_empty() {
+        anyhow::bail!("no audio files found in {:?}", a.inputs);
+    }
+    let choice = ModelChoice::parse(&a.model);
+    let predictor =
+        Predictor::load(&choice).with_context(|| format!("loading model {}", a.model))?;
+    let plot_format = match a.plot_format {
+        PlotFormatArg::Svg => PlotFormat::Svg,
+        PlotFormatArg::Png => PlotFormat::Png,
+    };
+    let results = run_all(&paths, a.threads, |p| {
+        let pred = predictor.predict_file_interval(p, interval)?;
+        if let Some(dir) = &a.plot {
+            write_plot(&pred, dir, plot_format, scale)?;
+        }
+        Ok(pred)
+    });
+    let mut failed = 0usize;
+    let rows: Vec<_> = results
+        .into_iter()
+        .zip(&paths)
+        .map(|(r, p)| {
+            r.map_err(|e| {
+                failed += 1;
+                let msg = format!("{e:#}");
+                // One line per bad file, naming it (the error usually does already).
+                let shown = p.display().to_string();
+                if msg.contains(&shown) {
+                    eprintln!("mer: error: {msg}");
+                } else {
+                    eprintln!("mer: error: {shown}: {msg}");
+                }
+                (shown, msg)
+            })
+        })
+        .collect();
+    let format = match a.format {
+        FormatArg::Table => Format::Table,
+        FormatArg::Json => Format::Json,
+        FormatArg::Csv => Format::Csv,
+    };
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    output::write(&mut out, &rows, format, scale, a.dynamic).context("writing the output")?;
+    out.flush().context("writing the output")?;
+    if failed > 0 {
+        eprintln!("mer: {failed} of {} files failed", paths.len());
+        Ok(ExitCode::FAILURE)
+    } else {
+        Ok(ExitCode::SUCCESS)
+    }
+}
