@@ -257,7 +257,7 @@ fn draw<DB: DrawingBackend>(
         .legend(|(x, y)| Cross::new((x + 10, y), 6, AROUSAL.stroke_width(3)));
     plane
         .configure_series_labels()
-        .position(SeriesLabelPosition::LowerRight)
+        .position(SeriesLabelPosition::LowerMiddle)
         .label_font((FONT_NAME, 15))
         .background_style(WHITE.mix(0.85))
         .border_style(BLACK.mix(0.3))
