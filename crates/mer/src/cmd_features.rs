@@ -50,6 +50,9 @@ enum Kind {
     SmileLld,
     /// The 260-value MediaEval 2015 / DEAM set every 0.5 s (mer-smile; DEAM's CSV header).
     Mediaeval260,
+    /// musicnn (MSD) 200-d embeddings at 2 Hz: 3 s patches centred on each 0.5 s frame
+    /// (mer-musicnn; needs --rate 2hz).
+    Musicnn,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -77,6 +80,12 @@ struct Computed {
     smile: Option<mer_smile::Table>,
 }
 
+thread_local! {
+    /// One musicnn model per worker thread, loaded on first use.
+    static MUSICNN: std::cell::RefCell<Option<mer_musicnn::MusicnnEmbedder>> =
+        const { std::cell::RefCell::new(None) };
+}
+
 fn compute(path: &Path, args: &FeaturesArgs) -> anyhow::Result<Computed> {
     match args.kind {
         Kind::Logmel => {
@@ -98,6 +107,26 @@ fn compute(path: &Path, args: &FeaturesArgs) -> anyhow::Result<Computed> {
                 names,
                 hop_s,
                 warnings: out.warnings,
+                smile: None,
+            })
+        }
+        Kind::Musicnn => {
+            if args.rate != Rate::TwoHz {
+                bail!("--kind musicnn gives 2 Hz frames only: add --rate 2hz");
+            }
+            let features = MUSICNN.with(|cell| -> anyhow::Result<Matrix> {
+                let mut slot = cell.borrow_mut();
+                if slot.is_none() {
+                    *slot = Some(mer_musicnn::MusicnnEmbedder::new()?);
+                }
+                let embedder = slot.as_ref().expect("set above");
+                Ok(embedder.embed_2hz_file(path)?)
+            })?;
+            Ok(Computed {
+                names: (0..features.cols).map(|i| format!("musicnn_{i}")).collect(),
+                features,
+                hop_s: mer_features::FRAME_HOP_S,
+                warnings: Vec::new(),
                 smile: None,
             })
         }
