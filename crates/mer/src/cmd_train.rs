@@ -86,7 +86,8 @@ impl FeatureKind {
 pub struct DataOpts {
     /// A dataset as FORMAT=DIR; repeat to mix datasets in one run
     /// (e.g. --data musifeast=../shared/data/musifeast17 --data 4q=../shared/data/4q).
-    #[arg(long = "data", required = true)]
+    /// Required, except with `mer train --preset`.
+    #[arg(long = "data")]
     pub data: Vec<DataSpec>,
     /// Frame features.
     #[arg(long, value_enum, default_value_t = FeatureKind::Logmel10k)]
@@ -197,6 +198,9 @@ pub fn to_example(item: &Item, prefix: &str, m: &mer_data::Matrix) -> Example {
 /// Loads every dataset and computes (or reads cached) features; a clip whose features fail
 /// is reported on stderr and left out. Returns the examples and the dataset names.
 pub fn load_examples(opts: &DataOpts) -> anyhow::Result<(Vec<Example>, Vec<String>)> {
+    if opts.data.is_empty() {
+        anyhow::bail!("no dataset given: pass --data FORMAT=DIR (repeat to mix datasets)");
+    }
     let cache = if opts.no_cache {
         None
     } else {
@@ -282,7 +286,8 @@ pub fn load_examples(opts: &DataOpts) -> anyhow::Result<(Vec<Example>, Vec<Strin
     mer train --data deam=../shared/data/deam-sample --model crnn -o crnn.mer\n  \
     mer train --data musifeast=../shared/data/musifeast17 --data 4q=../shared/data/4q \\\n    \
       --model crnn-nb --seq-len 30 --checkpoint ckpt/ -o crnn-nb.mer\n  \
-    mer train ... --checkpoint ckpt/ --resume     # continue an interrupted run")]
+    mer train ... --checkpoint ckpt/ --resume     # continue an interrupted run\n  \
+    mer train --preset default --data-dir ../shared/data -o default.mer   # the embedded model")]
 pub struct TrainArgs {
     #[command(flatten)]
     data: DataOpts,
@@ -297,11 +302,34 @@ pub struct TrainArgs {
     /// The model file to write.
     #[arg(short, long)]
     output: PathBuf,
+    /// Train a model that ships with mer (`default` or `fast`, see mer-predict's
+    /// models/REPORT.md) on all of --data-dir, with its fixed recipe and seed.
+    #[arg(long, value_parser = ["default", "fast"])]
+    preset: Option<String>,
+    /// With --preset: the shared data folder (4q/, musifeast17/, deam-sample/, pmemo-sample/).
+    #[arg(long, default_value = "../shared/data")]
+    data_dir: PathBuf,
 }
 
 /// Runs `mer train`.
 pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
     set_threads(args.train.threads);
+    if let Some(name) = &args.preset {
+        let cache = if args.data.no_cache {
+            None
+        } else {
+            Some(mer_data::FeatureCache::open_default()?)
+        };
+        mer_predict::training::train_shipped(
+            name,
+            &args.data_dir,
+            cache.as_ref(),
+            &args.output,
+            true,
+        )?;
+        println!("wrote the {name} model to {}", args.output.display());
+        return Ok(ExitCode::SUCCESS);
+    }
     let (examples, names) = load_examples(&args.data)?;
     let spec = args.data.features.spec();
     let model = ModelConfig::preset(&args.train.model, spec.n_features)?;
