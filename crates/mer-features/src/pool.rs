@@ -3,7 +3,9 @@
 //! **Rule.** 2 Hz frame `k` is the mean of the STFT frames whose centres fall in
 //! `[0.5·k, 0.5·k + 0.5)` seconds. With centred frames (frame `t` centred at `t·hop/sr`) and
 //! hop 1024 at 44.1 kHz, each 2 Hz frame averages 21 or 22 STFT frames. A file of `d` seconds
-//! gives `⌊(last centre)/0.5⌋ + 1` frames, i.e. `⌈d / 0.5⌉` for all practical lengths.
+//! gives `⌊(last centre)/0.5⌋ + 1` frames: `⌈d / 0.5⌉`, plus one when the last frame centre falls
+//! exactly on a window boundary (e.g. exactly 10 s at 16 kHz, hop 256 → 21 frames, the last one
+//! made of that single, half-padded frame).
 //!
 //! **Annotations.** DEAM's `sample_15000ms` column is the rating at t = 15.0 s; `mer` pairs the
 //! rating at `t` with the frame covering `[t, t + 0.5)`, i.e. frame `2t`: the 60 columns
