@@ -32,6 +32,8 @@ pub struct PowerStft {
     frame_in: Vec<f32>,
     spectrum: Vec<Complex<f32>>,
     scratch: Vec<Complex<f32>>,
+    /// Power of the current frame, `[n_bins]` (reused across frames).
+    power: Vec<f64>,
     n_frames: u64,
     finished: bool,
 }
@@ -66,6 +68,7 @@ impl PowerStft {
             buf,
             spectrum,
             scratch,
+            power: vec![0.0; n_fft / 2 + 1],
             n_frames: 0,
             finished: false,
         }
@@ -103,7 +106,6 @@ impl PowerStft {
 
     fn drain_frames(&mut self, emit: &mut impl FnMut(&[f64])) {
         let mut pos = 0;
-        let mut power = vec![0.0f64; self.n_bins()];
         while self.buf.len() - pos >= self.n_fft {
             let frame = &self.buf[pos..pos + self.n_fft];
             for ((d, &s), &w) in self.frame_in.iter_mut().zip(frame).zip(&self.window) {
@@ -112,10 +114,10 @@ impl PowerStft {
             self.fft
                 .process_with_scratch(&mut self.frame_in, &mut self.spectrum, &mut self.scratch)
                 .expect("buffer sizes come from the planner");
-            for (p, c) in power.iter_mut().zip(&self.spectrum) {
+            for (p, c) in self.power.iter_mut().zip(&self.spectrum) {
                 *p = c.norm_sqr() as f64;
             }
-            emit(&power);
+            emit(&self.power);
             self.n_frames += 1;
             pos += self.hop;
         }
