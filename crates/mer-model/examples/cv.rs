@@ -7,7 +7,9 @@
 use mer_data::{Format, LoadOptions};
 use mer_features::{MelConfig, log_mel_file, pool_2hz};
 use mer_model::eval::{cross_validate, format_table};
-use mer_model::{Example, FeatureSpec, ModelConfig, TrainConfig, TrainSet};
+use mer_model::{
+    ClipLabels, DynamicLabels, Example, FeatureSpec, ModelConfig, TrainConfig, TrainSet,
+};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -31,24 +33,25 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let format = Format::parse(f).ok_or("unknown format")?;
         let ds = mer_data::load(dir.as_ref(), format, &LoadOptions { skip_bad: true })?;
         let cache = mer_data::FeatureCache::open_default().ok();
-        let key = format!("2hz;{cfg:?}");
+        // The key of `mer eval --features logmel-10k`, so the two share cache entries.
+        let key = format!("logmel40-fmax10k/v1;2hz;{}", cfg.describe());
         let mats = mer_data::compute_all(&ds.items, cache.as_ref(), &key, true, |p| {
             log_mel_file(p, &cfg).map(|o| pool_2hz(&o.features, cfg.hop_length, cfg.sample_rate))
         });
         for (item, m) in ds.items.iter().zip(mats) {
             let m = m?;
-            clips.push(Example {
-                id: format!("{f}/{}", item.id),
-                features: m.data,
-                n_frames: m.rows,
-                static_av: item
-                    .labels
-                    .static_av
-                    .as_ref()
-                    .map(|s| [s.arousal, s.valence]),
-                quadrant: item.labels.quadrant.map(|q| q.index() as u8 + 1),
-                ..Default::default()
-            });
+            let l = &item.labels;
+            let labels = ClipLabels {
+                static_av: l.static_av.as_ref().map(|s| [s.arousal, s.valence]),
+                quadrant: l.quadrant.map(|q| q.index() as u8 + 1),
+                dynamic: l.dynamic.as_ref().map(|d| DynamicLabels {
+                    first_frame: d.first_frame(),
+                    arousal: &d.arousal,
+                    valence: &d.valence,
+                }),
+            };
+            let id = format!("{f}/{}", item.id);
+            clips.push(Example::from_frames(id, m.data, m.cols, labels));
         }
         eprintln!("{}: {} clips", ds.name, ds.items.len());
         names.push(ds.name);

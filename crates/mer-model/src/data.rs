@@ -24,7 +24,71 @@ pub struct Example {
     pub quadrant: Option<u8>,
 }
 
+/// Per-frame labels of a clip as a dataset gives them: `arousal[i]` and `valence[i]` describe
+/// 2 Hz feature frame `first_frame + i` (e.g. DEAM's `sample_15000ms` is frame 30).
+#[derive(Clone, Copy, Debug)]
+pub struct DynamicLabels<'a> {
+    /// The feature frame of the first value.
+    pub first_frame: usize,
+    /// Arousal per frame, [-1, 1].
+    pub arousal: &'a [f32],
+    /// Valence per frame, [-1, 1].
+    pub valence: &'a [f32],
+}
+
+/// Whatever labels a clip has, on the project's [-1, 1] scale.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ClipLabels<'a> {
+    /// Whole-clip `[arousal, valence]`.
+    pub static_av: Option<[f32; 2]>,
+    /// Russell quadrant 1..=4.
+    pub quadrant: Option<u8>,
+    /// Per-frame labels.
+    pub dynamic: Option<DynamicLabels<'a>>,
+}
+
 impl Example {
+    /// Pairs a clip's frame features `[n_frames, n_features]` (row-major, frame `k` =
+    /// `[0.5k, 0.5k + 0.5)` s) with its labels. With dynamic labels, the example keeps only
+    /// the frames that have both features and a label (frames `first_frame ..
+    /// first_frame + n`, `n = min(labels, frames − first_frame)`) and the first `n` labels; when
+    /// no frame has both (`n = 0`: labels start after the features end), the example keeps
+    /// all its frames and drops the dynamic labels. `n_frames` is
+    /// `features.len() / n_features` (0 for `n_features = 0`); [`validate`](Self::validate)
+    /// reports sizes that do not divide.
+    pub fn from_frames(
+        id: impl Into<String>,
+        features: Vec<f32>,
+        n_features: usize,
+        labels: ClipLabels<'_>,
+    ) -> Example {
+        let n_frames = features.len().checked_div(n_features).unwrap_or(0);
+        let mut ex = Example {
+            id: id.into(),
+            features,
+            n_frames,
+            dynamic: None,
+            static_av: labels.static_av,
+            quadrant: labels.quadrant,
+        };
+        if let Some(d) = labels.dynamic {
+            let first = d.first_frame;
+            let n = d
+                .arousal
+                .len()
+                .min(d.valence.len())
+                .min(n_frames.saturating_sub(first));
+            if n > 0 {
+                let rows = first * n_features..(first + n) * n_features;
+                ex.features.copy_within(rows, 0);
+                ex.features.truncate(n * n_features);
+                ex.n_frames = n;
+                ex.dynamic = Some((d.arousal[..n].to_vec(), d.valence[..n].to_vec()));
+            }
+        }
+        ex
+    }
+
     /// Features per frame (0 when there are no frames).
     pub fn n_features(&self) -> usize {
         self.features.len().checked_div(self.n_frames).unwrap_or(0)
@@ -287,6 +351,79 @@ mod tests {
         ex.dynamic = None;
         ex.quadrant = Some(5);
         assert!(ex.validate().is_err());
+    }
+
+    /// 6 frames × 2 features, value = 10·frame + feature.
+    fn frames() -> Vec<f32> {
+        (0..6)
+            .flat_map(|k| [10.0 * k as f32, 10.0 * k as f32 + 1.0])
+            .collect()
+    }
+
+    #[test]
+    fn from_frames_crops_to_labelled_frames() {
+        let (a, v) = ([0.1, 0.2, 0.3, 0.4, 0.5], [-0.1, -0.2, -0.3, -0.4, -0.5]);
+        let labels = ClipLabels {
+            static_av: Some([0.5, -0.5]),
+            quadrant: Some(2),
+            dynamic: Some(DynamicLabels {
+                first_frame: 2,
+                arousal: &a,
+                valence: &v,
+            }),
+        };
+        let ex = Example::from_frames("d/1", frames(), 2, labels);
+        // Labels cover frames 2..7, features end at 6: frames 2..6, 4 labels.
+        assert_eq!(ex.n_frames, 4);
+        assert_eq!(
+            ex.features,
+            vec![20.0, 21.0, 30.0, 31.0, 40.0, 41.0, 50.0, 51.0]
+        );
+        assert_eq!(
+            ex.dynamic,
+            Some((vec![0.1, 0.2, 0.3, 0.4], vec![-0.1, -0.2, -0.3, -0.4]))
+        );
+        assert_eq!((ex.static_av, ex.quadrant), (Some([0.5, -0.5]), Some(2)));
+        assert!(ex.validate().is_ok());
+
+        // Fewer labels than frames: the features are cut after the last label.
+        let dynamic = Some(DynamicLabels {
+            first_frame: 1,
+            arousal: &a[..2],
+            valence: &v[..2],
+        });
+        let labels = ClipLabels {
+            dynamic,
+            ..Default::default()
+        };
+        let ex = Example::from_frames("d/2", frames(), 2, labels);
+        assert_eq!(ex.features, vec![10.0, 11.0, 20.0, 21.0]);
+        assert_eq!(ex.dynamic.as_ref().map(|d| d.0.len()), Some(2));
+    }
+
+    #[test]
+    fn from_frames_without_overlap_keeps_frames_and_drops_dynamic() {
+        let a = [0.1; 3];
+        let labels = ClipLabels {
+            quadrant: Some(1),
+            dynamic: Some(DynamicLabels {
+                first_frame: 6,
+                arousal: &a,
+                valence: &a,
+            }),
+            ..Default::default()
+        };
+        let ex = Example::from_frames("d/3", frames(), 2, labels);
+        assert_eq!((ex.n_frames, ex.features.len()), (6, 12));
+        assert!(ex.dynamic.is_none());
+        assert_eq!(ex.quadrant, Some(1));
+        assert!(ex.validate().is_ok());
+
+        let ex = Example::from_frames("d/4", Vec::new(), 2, ClipLabels::default());
+        assert_eq!(ex.n_frames, 0);
+        assert!(ex.validate().is_err(), "no frames is reported by validate");
+        let ex = Example::from_frames("d/5", vec![1.0; 5], 2, ClipLabels::default());
+        assert!(ex.validate().is_err(), "5 values are not whole frames of 2");
     }
 
     #[test]

@@ -29,7 +29,7 @@ pub mod ridge;
 pub mod train;
 
 pub use burn;
-pub use data::{Example, Standardizer};
+pub use data::{ClipLabels, DynamicLabels, Example, Standardizer};
 pub use error::{ModelError, Result};
 pub use file::{FeatureSpec, MerModel, load_model, load_model_file};
 pub use model::{ModelConfig, Net};

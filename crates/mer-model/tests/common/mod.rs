@@ -7,7 +7,7 @@ use std::path::Path;
 
 use mer_data::{Format, Item, LoadOptions};
 use mer_features::{MelConfig, log_mel_file, pool_2hz};
-use mer_model::{Example, FeatureSpec};
+use mer_model::{ClipLabels, DynamicLabels, Example, FeatureSpec};
 
 /// The feature spec of the test examples.
 pub fn spec() -> FeatureSpec {
@@ -19,32 +19,31 @@ pub fn spec() -> FeatureSpec {
     }
 }
 
-/// Log-mel at 2 Hz of an item, paired with its labels (dynamic labels cropped to the frames
-/// that have both a label and features).
+/// Log-mel at 2 Hz of an item, paired with its labels by [`Example::from_frames`].
 pub fn example(item: &Item, prefix: &str) -> Example {
     let cfg = MelConfig::malik2017();
     let lm = log_mel_file(&item.audio, &cfg).expect("log-mel of shared clip");
     let m = pool_2hz(&lm.features, cfg.hop_length, cfg.sample_rate);
-    let mut ex = Example {
-        id: format!("{prefix}/{}", item.id),
-        features: m.data.clone(),
-        n_frames: m.rows,
-        static_av: item
-            .labels
-            .static_av
-            .as_ref()
-            .map(|s| [s.arousal, s.valence]),
-        quadrant: item.labels.quadrant.map(|q| q.index() as u8 + 1),
-        ..Default::default()
-    };
-    if let Some(d) = &item.labels.dynamic {
-        let first = d.first_frame();
-        let n = d.len().min(m.rows.saturating_sub(first));
-        ex.features = m.data[first * m.cols..(first + n) * m.cols].to_vec();
-        ex.n_frames = n;
-        ex.dynamic = Some((d.arousal[..n].to_vec(), d.valence[..n].to_vec()));
+    Example::from_frames(
+        format!("{prefix}/{}", item.id),
+        m.data,
+        m.cols,
+        labels(item),
+    )
+}
+
+/// An item's labels for [`Example::from_frames`].
+pub fn labels(item: &Item) -> ClipLabels<'_> {
+    let l = &item.labels;
+    ClipLabels {
+        static_av: l.static_av.as_ref().map(|s| [s.arousal, s.valence]),
+        quadrant: l.quadrant.map(|q| q.index() as u8 + 1),
+        dynamic: l.dynamic.as_ref().map(|d| DynamicLabels {
+            first_frame: d.first_frame(),
+            arousal: &d.arousal,
+            valence: &d.valence,
+        }),
     }
-    ex
 }
 
 /// The first `n` items of a corpus folder as examples.
