@@ -8,7 +8,7 @@ use anyhow::Context;
 use mer_model::eval::{cross_validate, format_table, metrics_of, predict_all};
 use mer_model::{Example, ModelConfig, Prediction, TrainSet, load_model_file};
 
-use crate::cmd_train::{DataOpts, TrainOpts, burn_device, load_examples, set_threads};
+use crate::cmd_train::{DataOpts, FeatureKind, TrainOpts, burn_device, load_examples, set_threads};
 
 /// `mer eval`.
 #[derive(Debug, clap::Args)]
@@ -39,17 +39,26 @@ pub struct EvalArgs {
 /// Runs `mer eval`.
 pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
     set_threads(args.train.threads);
-    let (examples, names) = load_examples(&args.data)?;
     let json = if let Some(path) = &args.model_file {
         let model = load_model_file(path)?;
-        if model.header.features.name != args.data.features.spec().name {
+        // The model's features decide; --features, if given, must agree.
+        let kind = FeatureKind::of_spec(&model.header.features)
+            .with_context(|| path.display().to_string())?;
+        if let Some(given) = args.data.features
+            && given != kind
+        {
             anyhow::bail!(
                 "{}: model reads features {:?}, but --features gives {:?}",
                 path.display(),
                 model.header.features.name,
-                args.data.features.spec().name
+                given.spec().name
             );
         }
+        let data = DataOpts {
+            features: Some(kind),
+            ..args.data.clone()
+        };
+        let (examples, names) = load_examples(&data)?;
         let preds = predict_all(&model, &examples, 0)?;
         let refs: Vec<&Example> = examples.iter().collect();
         let prefs: Vec<&Prediction> = preds.iter().map(|p| &p.prediction).collect();
@@ -58,14 +67,15 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
         print!("{}", format_table(&m));
         serde_json::json!({"model_file": path, "datasets": names, "metrics": m, "predictions": preds})
     } else {
-        let spec = args.data.features.spec();
+        let (examples, names) = load_examples(&args.data)?;
+        let spec = args.data.kind().spec();
         let model = ModelConfig::preset(&args.train.model, spec.n_features)?;
         let mut cfg = args.train.train_config();
         cfg.progress = false;
         let set = TrainSet {
             train: &examples,
             val: None,
-            features: spec,
+            features: spec.clone(),
             datasets: names.clone(),
         };
         let report = cross_validate(&model, &set, &cfg, args.folds, &burn_device(), |i, m| {
@@ -84,7 +94,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
             "model": args.train.model,
             "train": cfg,
             "datasets": names,
-            "features": args.data.features.spec(),
+            "features": spec,
             "cv": report,
         })
     };

@@ -25,7 +25,8 @@ pub struct Experiment {
     pub description: String,
     /// Datasets as `FORMAT=DIR`.
     pub data: Vec<String>,
-    /// Features (`logmel`, `logmel-10k`, `deam-opensmile`).
+    /// Features (`logmel`, `logmel-10k`, `deam-opensmile`, `musicnn`, `logmel-musicnn`,
+    /// `mediaeval260`).
     pub features: FeatureKind,
     /// Model presets to compare.
     pub models: Vec<String>,
@@ -153,7 +154,7 @@ pub fn run(args: ExperimentArgs) -> anyhow::Result<ExitCode> {
 
     let data_opts = DataOpts {
         data,
-        features: exp.features,
+        features: Some(exp.features),
         limit: exp.limit,
         no_cache: false,
     };

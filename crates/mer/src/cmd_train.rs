@@ -6,9 +6,12 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
-use mer_data::{FeatureCache, Format, Item, LoadOptions, compute_all, read_deam_features};
+use mer_data::{FeatureCache, Format, Item, LoadOptions, Matrix, compute_all, read_deam_features};
 use mer_features::{MelConfig, log_mel_file, pool_2hz};
-use mer_model::{BranchTraining, Example, FeatureSpec, ModelConfig, TrainConfig, TrainSet};
+use mer_model::{
+    BranchTraining, ClipLabels, DynamicLabels, Example, FeatureSpec, ModelConfig, TrainConfig,
+    TrainSet,
+};
 
 /// A dataset given as `FORMAT=DIR` (formats: deam, pmemo, 4q, musifeast, manifest).
 #[derive(Debug, Clone)]
@@ -35,7 +38,9 @@ impl std::str::FromStr for DataSpec {
     }
 }
 
-/// Which frame features models read.
+/// Which frame features models read (all at 2 Hz: frame `k` covers `[0.5k, 0.5k + 0.5)` s).
+///
+/// The clap value names and the serde names (experiment files) are the same.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize,
 )]
@@ -46,14 +51,29 @@ pub enum FeatureKind {
     /// 40 log-mel bands at 2 Hz over 0–10 kHz only: the same answer whatever the file's
     /// sample rate or bitrate (the 4Q / MUSIFEAST-17 copies stop at ~11 kHz).
     #[value(name = "logmel-10k")]
+    #[serde(rename = "logmel-10k", alias = "logmel10k")]
     Logmel10k,
     /// DEAM's published openSMILE frame features (`features/<id>.csv`, 260 per 0.5 s).
     #[value(name = "deam-opensmile")]
     DeamOpensmile,
+    /// musicnn (MSD) 200-d penultimate embeddings at 2 Hz, the 3 s patch centred on each
+    /// frame (mer-musicnn, audio at 16 kHz; the features `mer predict --model` computes for
+    /// a musicnn model).
+    Musicnn,
+    /// musicnn's 200 columns, then the 40 of `logmel-10k`, frame by frame (240; cropped to
+    /// the shorter of the two).
+    #[value(name = "logmel-musicnn")]
+    LogmelMusicnn,
+    /// Our openSMILE MediaEval 2015 260-value set (mer-smile, audio at 44.1 kHz): row `k`
+    /// holds the functionals of the 1 s window starting at 0.5k s, as DEAM's published files.
+    Mediaeval260,
 }
 
+/// Sample rate the `mediaeval260` features are computed at (DEAM's published set: 44.1 kHz).
+const MEDIAEVAL_RATE: u32 = 44_100;
+
 impl FeatureKind {
-    /// The mel settings (None for published features).
+    /// The mel settings of the log-mel kinds (None for the others).
     pub fn mel_config(self) -> Option<MelConfig> {
         match self {
             Self::Logmel => Some(MelConfig::malik2017()),
@@ -61,16 +81,24 @@ impl FeatureKind {
                 fmax: Some(10_000.0),
                 ..MelConfig::malik2017()
             }),
-            Self::DeamOpensmile => None,
+            Self::DeamOpensmile | Self::Musicnn | Self::LogmelMusicnn | Self::Mediaeval260 => None,
         }
     }
 
-    /// The named, versioned feature set recorded in model files.
+    /// The named, versioned feature set recorded in model files. Bump a version whenever
+    /// the values of its kind can change: it is part of the cache key too.
     pub fn spec(self) -> FeatureSpec {
         let (name, n) = match self {
             Self::Logmel => ("logmel40-malik2017", 40),
             Self::Logmel10k => ("logmel40-fmax10k", 40),
             Self::DeamOpensmile => ("deam-opensmile-260", 260),
+            // mer-predict knows a musicnn model by this name (`InputKind::Musicnn`).
+            Self::Musicnn => (mer_musicnn::FEATURE_SET, mer_musicnn::EMBEDDING_DIM),
+            Self::LogmelMusicnn => (
+                "musicnn-msd-penultimate+logmel40-fmax10k-2hz",
+                mer_musicnn::EMBEDDING_DIM + 40,
+            ),
+            Self::Mediaeval260 => ("mediaeval260-mer-smile-44k", mer_smile::N_MEDIAEVAL),
         };
         FeatureSpec {
             name: name.into(),
@@ -79,6 +107,113 @@ impl FeatureKind {
             frame_rate_hz: 2.0,
         }
     }
+
+    /// The kind whose [`spec`](Self::spec) is `spec` (same name and version), or an error
+    /// saying what the model reads and what this `mer` computes.
+    pub fn of_spec(spec: &FeatureSpec) -> anyhow::Result<FeatureKind> {
+        use clap::ValueEnum;
+        let same_name = Self::value_variants()
+            .iter()
+            .copied()
+            .find(|k| k.spec().name == spec.name);
+        match same_name {
+            Some(k) if k.spec().version == spec.version => Ok(k),
+            Some(k) => bail!(
+                "the model reads features {:?} version {:?}; this mer computes version {:?} \
+                 (retrain the model)",
+                spec.name,
+                spec.version,
+                k.spec().version
+            ),
+            None => bail!(
+                "the model reads features {:?}, which `mer eval` does not compute",
+                spec.name
+            ),
+        }
+    }
+
+    /// The feature cache's settings key: feature-set name and version, then the settings
+    /// that produce the values. None for features read from the dataset (`deam-opensmile`)
+    /// and for `logmel-musicnn`, whose two parts are cached under their own keys.
+    pub fn cache_key(self) -> Option<String> {
+        let spec = self.spec();
+        let detail = match self {
+            Self::Logmel | Self::Logmel10k => {
+                format!("2hz;{}", self.mel_config()?.describe())
+            }
+            Self::Musicnn => mer_musicnn::embed::feature_set_description(),
+            Self::Mediaeval260 => format!("mer-smile MediaEval260 sr={MEDIAEVAL_RATE}"),
+            Self::DeamOpensmile | Self::LogmelMusicnn => return None,
+        };
+        Some(format!("{}/v{};{detail}", spec.name, spec.version))
+    }
+}
+
+/// The features of every item as `[frames, feat]` at 2 Hz, from the cache when it holds them;
+/// one result per item (a bad file fails alone). Fails as a whole only when the features
+/// cannot be computed at all (musicnn's weights do not load).
+fn item_features(
+    kind: FeatureKind,
+    items: &[Item],
+    cache: Option<&FeatureCache>,
+) -> anyhow::Result<Vec<anyhow::Result<Matrix>>> {
+    let key = kind.cache_key().unwrap_or_default();
+    let done = |r: Vec<Result<Matrix, mer_data::DataError>>| {
+        r.into_iter()
+            .map(|r| r.map_err(anyhow::Error::from))
+            .collect()
+    };
+    Ok(match kind {
+        FeatureKind::Logmel | FeatureKind::Logmel10k => {
+            let cfg = kind
+                .mel_config()
+                .context("log-mel kinds have a mel config")?;
+            done(compute_all(items, cache, &key, true, |p: &Path| {
+                log_mel_file(p, &cfg)
+                    .map(|o| pool_2hz(&o.features, cfg.hop_length, cfg.sample_rate))
+            }))
+        }
+        FeatureKind::Musicnn => {
+            // One model for all of rayon's threads (the embedder is Sync).
+            let embedder = mer_musicnn::MusicnnEmbedder::new().context("loading musicnn")?;
+            done(compute_all(items, cache, &key, true, |p: &Path| {
+                embedder.embed_2hz_file(p)
+            }))
+        }
+        FeatureKind::Mediaeval260 => done(compute_all(items, cache, &key, true, |p: &Path| {
+            mer_smile::compute_file(p, Some(MEDIAEVAL_RATE), mer_smile::SmileKind::MediaEval260)
+                .map(|t| Matrix::new(t.times_s.len(), t.columns.len(), t.values))
+        })),
+        FeatureKind::LogmelMusicnn => {
+            let m = item_features(FeatureKind::Musicnn, items, cache)?;
+            let l = item_features(FeatureKind::Logmel10k, items, cache)?;
+            m.into_iter()
+                .zip(l)
+                .map(|(m, l)| Ok(side_by_side(&m?, &l?)))
+                .collect()
+        }
+        FeatureKind::DeamOpensmile => items
+            .iter()
+            .map(|it| {
+                let path = it
+                    .features
+                    .as_ref()
+                    .with_context(|| format!("{}: no published feature file", it.id))?;
+                Ok(read_deam_features(path)?.matrix)
+            })
+            .collect(),
+    })
+}
+
+/// `a`'s columns then `b`'s, frame by frame: `[min(rows), a.cols + b.cols]`.
+fn side_by_side(a: &Matrix, b: &Matrix) -> Matrix {
+    let rows = a.rows.min(b.rows);
+    let mut data = Vec::with_capacity(rows * (a.cols + b.cols));
+    for r in 0..rows {
+        data.extend_from_slice(a.row(r));
+        data.extend_from_slice(b.row(r));
+    }
+    Matrix::new(rows, a.cols + b.cols, data)
 }
 
 /// Options shared by `mer train`, `mer eval` and `mer experiment`: data and features.
@@ -89,15 +224,22 @@ pub struct DataOpts {
     /// Required, except with `mer train --preset`.
     #[arg(long = "data")]
     pub data: Vec<DataSpec>,
-    /// Frame features.
-    #[arg(long, value_enum, default_value_t = FeatureKind::Logmel10k)]
-    pub features: FeatureKind,
+    /// Frame features [default: logmel-10k; with `mer eval --model-file`: the model's].
+    #[arg(long, value_enum)]
+    pub features: Option<FeatureKind>,
     /// Use at most this many clips per dataset (sorted by id; for quick runs).
     #[arg(long)]
     pub limit: Option<usize>,
     /// Do not read or write the feature cache ($MER_CACHE or ~/.cache/mer).
     #[arg(long)]
     pub no_cache: bool,
+}
+
+impl DataOpts {
+    /// The frame features: `--features`, else `logmel-10k`.
+    pub fn kind(&self) -> FeatureKind {
+        self.features.unwrap_or(FeatureKind::Logmel10k)
+    }
 }
 
 /// Training options shared by `mer train`, `mer eval` and `mer experiment`.
@@ -168,31 +310,20 @@ pub fn set_threads(threads: usize) {
     }
 }
 
-/// Pairs an item's features `[frames, feat]` (frame k = [0.5k, 0.5k + 0.5) s) with its labels;
-/// dynamic labels are cropped to the frames that have both.
-pub fn to_example(item: &Item, prefix: &str, m: &mer_data::Matrix) -> Example {
-    let mut ex = Example {
-        id: format!("{prefix}/{}", item.id),
-        features: m.data.clone(),
-        n_frames: m.rows,
-        static_av: item
-            .labels
-            .static_av
-            .as_ref()
-            .map(|s| [s.arousal, s.valence]),
-        quadrant: item.labels.quadrant.map(|q| q.index() as u8 + 1),
-        ..Default::default()
+/// Pairs an item's features `[frames, feat]` (frame k = [0.5k, 0.5k + 0.5) s) with its labels
+/// ([`Example::from_frames`]: dynamic labels cropped to the frames that have both).
+pub fn to_example(item: &Item, prefix: &str, m: Matrix) -> Example {
+    let l = &item.labels;
+    let labels = ClipLabels {
+        static_av: l.static_av.as_ref().map(|s| [s.arousal, s.valence]),
+        quadrant: l.quadrant.map(|q| q.index() as u8 + 1),
+        dynamic: l.dynamic.as_ref().map(|d| DynamicLabels {
+            first_frame: d.first_frame(),
+            arousal: &d.arousal,
+            valence: &d.valence,
+        }),
     };
-    if let Some(d) = &item.labels.dynamic {
-        let first = d.first_frame();
-        let n = d.len().min(m.rows.saturating_sub(first));
-        if n > 0 {
-            ex.features = m.data[first * m.cols..(first + n) * m.cols].to_vec();
-            ex.n_frames = n;
-            ex.dynamic = Some((d.arousal[..n].to_vec(), d.valence[..n].to_vec()));
-        }
-    }
-    ex
+    Example::from_frames(format!("{prefix}/{}", item.id), m.data, m.cols, labels)
 }
 
 /// Loads every dataset and computes (or reads cached) features; a clip whose features fail
@@ -238,33 +369,12 @@ pub fn load_examples(opts: &DataOpts) -> anyhow::Result<(Vec<Example>, Vec<Strin
             items.truncate(n);
         }
         let prefix = spec.format.to_string();
-        let results: Vec<anyhow::Result<mer_data::Matrix>> = match opts.features.mel_config() {
-            Some(cfg) => {
-                let key = format!("2hz;{cfg:?}");
-                compute_all(&items, cache.as_ref(), &key, true, |p: &Path| {
-                    log_mel_file(p, &cfg)
-                        .map(|o| pool_2hz(&o.features, cfg.hop_length, cfg.sample_rate))
-                })
-                .into_iter()
-                .map(|r| r.map_err(anyhow::Error::from))
-                .collect()
-            }
-            None => items
-                .iter()
-                .map(|it| {
-                    let path = it
-                        .features
-                        .as_ref()
-                        .with_context(|| format!("{}: no published feature file", it.id))?;
-                    Ok(read_deam_features(path)?.matrix)
-                })
-                .collect(),
-        };
+        let results = item_features(opts.kind(), &items, cache.as_ref())?;
         let mut n_ok = 0;
         for (item, r) in items.iter().zip(results) {
             match r {
                 Ok(m) if m.rows > 0 => {
-                    all.push(to_example(item, &prefix, &m));
+                    all.push(to_example(item, &prefix, m));
                     n_ok += 1;
                 }
                 Ok(_) => eprintln!("mer: warning: {}: no frames, skipped", item.audio.display()),
@@ -331,7 +441,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let (examples, names) = load_examples(&args.data)?;
-    let spec = args.data.features.spec();
+    let spec = args.data.kind().spec();
     let model = ModelConfig::preset(&args.train.model, spec.n_features)?;
     let cfg = TrainConfig {
         checkpoint_dir: args.checkpoint.clone(),
@@ -364,4 +474,61 @@ pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
 /// The device models train and run on (flex CPU).
 pub fn burn_device() -> mer_model::burn::tensor::Device {
     mer_model::burn::tensor::Device::flex()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::ValueEnum;
+
+    /// `--features X` and `"features": "X"` in an experiment file name the same kind.
+    #[test]
+    fn clap_and_serde_names_agree() {
+        for k in FeatureKind::value_variants() {
+            let name = k.to_possible_value().expect("no skipped variants");
+            let json = serde_json::to_string(k).unwrap();
+            assert_eq!(json, format!("\"{}\"", name.get_name()));
+            let back: FeatureKind = serde_json::from_str(&json).unwrap();
+            assert_eq!(back, *k);
+        }
+    }
+
+    /// Every cached kind has its own key, naming its feature set and version.
+    #[test]
+    fn cache_keys_are_versioned_and_distinct() {
+        let keys: Vec<String> = FeatureKind::value_variants()
+            .iter()
+            .filter_map(|k| k.cache_key())
+            .collect();
+        assert_eq!(keys.len(), 4, "{keys:?}");
+        for (i, k) in keys.iter().enumerate() {
+            assert!(k.contains("/v1;"), "{k}");
+            assert!(!keys[..i].contains(k), "{k} repeated");
+        }
+        for k in FeatureKind::value_variants() {
+            assert_eq!(FeatureKind::of_spec(&k.spec()).unwrap(), *k);
+        }
+        let mut old = FeatureKind::Musicnn.spec();
+        old.version = "0".into();
+        assert!(FeatureKind::of_spec(&old).is_err());
+        assert!(
+            FeatureKind::Musicnn
+                .cache_key()
+                .unwrap()
+                .starts_with(mer_musicnn::FEATURE_SET)
+        );
+    }
+
+    #[test]
+    fn side_by_side_puts_the_first_first_and_crops() {
+        let a = Matrix::new(2, 2, vec![1.0, 2.0, 3.0, 4.0]);
+        let b = Matrix::new(3, 1, vec![9.0, 8.0, 7.0]);
+        let c = side_by_side(&a, &b);
+        assert_eq!((c.rows, c.cols), (2, 3));
+        assert_eq!(c.data, vec![1.0, 2.0, 9.0, 3.0, 4.0, 8.0]);
+        assert_eq!(
+            FeatureKind::LogmelMusicnn.spec().n_features,
+            FeatureKind::Musicnn.spec().n_features + FeatureKind::Logmel10k.spec().n_features
+        );
+    }
 }
