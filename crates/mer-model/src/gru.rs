@@ -66,39 +66,328 @@ impl FusedGru {
     /// - returns: `[batch, time, d_hidden]`, the hidden state after every step.
     pub fn forward(&self, input: Tensor<3>) -> Tensor<3> {
         let [batch, time, d_input] = input.dims();
-        let h_dim = self.d_hidden;
-        let device = input.device();
         // Input projection of every gate at every step at once.
         let xi = input
             .reshape([batch * time, d_input])
             .matmul(self.w_ih.val())
             .add(self.b_ih.val().unsqueeze::<2>()) // [batch·time, 3H]
-            .reshape([batch, time, 3 * h_dim]); // [batch, time, 3H]
-        let w_hh = self.w_hh.val(); // [H, 3H]
-        let b_hh = self.b_hh.val().unsqueeze::<2>(); // [1, 3H]
-        let mut h = Tensor::<2>::zeros([batch, h_dim], &device); // [batch, H]
-        let mut outputs = Vec::with_capacity(time);
-        for t in 0..time {
-            let xt = xi
-                .clone()
-                .slice([0..batch, t..t + 1])
-                .reshape([batch, 3 * h_dim]); // [batch, 3H]
-            let gh = h.clone().matmul(w_hh.clone()).add(b_hh.clone()); // [batch, 3H]
-            let rz = sigmoid(
-                xt.clone()
-                    .slice([0..batch, 0..2 * h_dim])
-                    .add(gh.clone().slice([0..batch, 0..2 * h_dim])),
-            ); // [batch, 2H]
-            let r = rz.clone().slice([0..batch, 0..h_dim]); // [batch, H]
-            let z = rz.slice([0..batch, h_dim..2 * h_dim]); // [batch, H]
-            let n = xt
-                .slice([0..batch, 2 * h_dim..3 * h_dim])
-                .add(r.mul(gh.slice([0..batch, 2 * h_dim..3 * h_dim])))
-                .tanh(); // [batch, H]
-            h = n.clone().add(z.mul(h.sub(n))); // [batch, H]
-            outputs.push(h.clone());
+            .reshape([batch, time, 3 * self.d_hidden]); // [batch, time, 3H]
+        recurrence(xi, self.w_hh.val(), self.b_hh.val())
+    }
+}
+
+/// The GRU recurrence from a zero state, given the input projections.
+///
+/// - `xi`: `[batch, time, 3H]`, `x_t W_ih + b_ih` for the gates r, z, n
+/// - `w_hh`: `[H, 3H]`, `b_hh`: `[3H]`
+/// - returns: `[batch, time, H]`
+///
+/// On the Flex CPU backend (with or without autodiff) this runs [`kernel`]: one pass over the
+/// sequence in plain loops, and on autodiff a hand-written backward pass registered as one
+/// operation, instead of recording ~14 tensor operations per step. Other backends run
+/// [`recurrence_ops`].
+pub fn recurrence(xi: Tensor<3>, w_hh: Tensor<2>, b_hh: Tensor<1>) -> Tensor<3> {
+    if let Some(h) = kernel::recurrence_flex(&xi, &w_hh, &b_hh) {
+        return h;
+    }
+    recurrence_ops(xi, w_hh, b_hh)
+}
+
+/// [`recurrence`] written with burn tensor operations (any backend; the reference of the
+/// kernel's tests).
+pub fn recurrence_ops(xi: Tensor<3>, w_hh: Tensor<2>, b_hh: Tensor<1>) -> Tensor<3> {
+    let [batch, time, g] = xi.dims();
+    let h_dim = g / 3;
+    let device = xi.device();
+    let b_hh = b_hh.unsqueeze::<2>(); // [1, 3H]
+    let mut h = Tensor::<2>::zeros([batch, h_dim], &device); // [batch, H]
+    let mut outputs = Vec::with_capacity(time);
+    for t in 0..time {
+        let xt = xi
+            .clone()
+            .slice([0..batch, t..t + 1])
+            .reshape([batch, 3 * h_dim]); // [batch, 3H]
+        let gh = h.clone().matmul(w_hh.clone()).add(b_hh.clone()); // [batch, 3H]
+        let rz = sigmoid(
+            xt.clone()
+                .slice([0..batch, 0..2 * h_dim])
+                .add(gh.clone().slice([0..batch, 0..2 * h_dim])),
+        ); // [batch, 2H]
+        let r = rz.clone().slice([0..batch, 0..h_dim]); // [batch, H]
+        let z = rz.slice([0..batch, h_dim..2 * h_dim]); // [batch, H]
+        let n = xt
+            .slice([0..batch, 2 * h_dim..3 * h_dim])
+            .add(r.mul(gh.slice([0..batch, 2 * h_dim..3 * h_dim])))
+            .tanh(); // [batch, H]
+        h = n.clone().add(z.mul(h.sub(n))); // [batch, H]
+        outputs.push(h.clone());
+    }
+    Tensor::stack(outputs, 1) // [batch, time, H]
+}
+
+/// The GRU recurrence on raw `f32` buffers of the Flex backend, forward and backward.
+pub mod kernel {
+    use burn::backend::autodiff::checkpoint::base::Checkpointer;
+    use burn::backend::autodiff::checkpoint::strategy::NoCheckpointing;
+    use burn::backend::autodiff::grads::Gradients;
+    use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
+    use burn::backend::flex::FlexTensor;
+    use burn::backend::ops::FloatTensorOps;
+    use burn::backend::{Autodiff, Flex};
+    use burn::tensor::{Tensor, TensorData};
+
+    /// Runs [`super::recurrence`] on Flex primitives; `None` when the tensors live elsewhere.
+    pub fn recurrence_flex(
+        xi: &Tensor<3>,
+        w_hh: &Tensor<2>,
+        b_hh: &Tensor<1>,
+    ) -> Option<Tensor<3>> {
+        if let (Ok(xi), Ok(w), Ok(b)) = (
+            xi.clone().try_into_primitive::<Autodiff<Flex>>(),
+            w_hh.clone().try_into_primitive::<Autodiff<Flex>>(),
+            b_hh.clone().try_into_primitive::<Autodiff<Flex>>(),
+        ) {
+            let out = match GruBackward
+                .prepare::<NoCheckpointing>([xi.node(), w.node(), b.node()])
+                .compute_bound()
+                .stateful()
+            {
+                OpsKind::Tracked(prep) => {
+                    let dims = Dims::of(xi.primitive());
+                    let w_hh = w.primitive().clone();
+                    let mut saved = Saved::new(dims);
+                    let h = forward(
+                        dims,
+                        &f32s(xi.primitive()),
+                        &f32s(&w_hh),
+                        &f32s(b.primitive()),
+                        Some(&mut saved),
+                    );
+                    prep.finish(
+                        (dims, w_hh, saved),
+                        tensor(h, [dims.batch, dims.time, dims.h]),
+                    )
+                }
+                OpsKind::UnTracked(prep) => prep.finish(forward_primitive(
+                    xi.primitive(),
+                    w.primitive(),
+                    b.primitive(),
+                )),
+            };
+            return Some(Tensor::from_primitive::<Autodiff<Flex>>(out));
         }
-        Tensor::stack(outputs, 1) // [batch, time, H]
+        let (Ok(xi), Ok(w), Ok(b)) = (
+            xi.clone().try_into_primitive::<Flex>(),
+            w_hh.clone().try_into_primitive::<Flex>(),
+            b_hh.clone().try_into_primitive::<Flex>(),
+        ) else {
+            return None;
+        };
+        Some(Tensor::from_primitive::<Flex>(forward_primitive(
+            &xi, &w, &b,
+        )))
+    }
+
+    /// Sizes of one recurrence.
+    #[derive(Clone, Copy, Debug)]
+    struct Dims {
+        batch: usize,
+        time: usize,
+        /// Hidden units H.
+        h: usize,
+    }
+
+    impl Dims {
+        fn of(xi: &FlexTensor) -> Self {
+            let s = xi.layout().shape();
+            Dims {
+                batch: s[0],
+                time: s[1],
+                h: s[2] / 3,
+            }
+        }
+    }
+
+    /// What the backward pass needs from the forward pass, step-major (`[time, batch, ·]`).
+    #[derive(Clone, Debug)]
+    struct Saved {
+        /// The state before each step: `[time, batch, H]`.
+        h_prev: Vec<f32>,
+        /// The gates r, z, n after their activations: `[time, batch, 3H]`.
+        gates: Vec<f32>,
+        /// `h_{t-1} W_hn + b_hn`: `[time, batch, H]`.
+        hn: Vec<f32>,
+    }
+
+    impl Saved {
+        fn new(d: Dims) -> Self {
+            let steps = d.time * d.batch;
+            Saved {
+                h_prev: vec![0.0; steps * d.h],
+                gates: vec![0.0; steps * 3 * d.h],
+                hn: vec![0.0; steps * d.h],
+            }
+        }
+    }
+
+    /// The tensor's elements in row-major order (copied only when not contiguous).
+    fn f32s(t: &FlexTensor) -> std::borrow::Cow<'_, [f32]> {
+        match t.as_slice::<f32>() {
+            Some(s) => std::borrow::Cow::Borrowed(s),
+            None => {
+                std::borrow::Cow::Owned(t.to_contiguous().as_slice::<f32>().unwrap_or(&[]).to_vec())
+            }
+        }
+    }
+
+    fn tensor<const D: usize>(data: Vec<f32>, shape: [usize; D]) -> FlexTensor {
+        FlexTensor::from_data(TensorData::new(data, shape))
+    }
+
+    fn forward_primitive(xi: &FlexTensor, w: &FlexTensor, b: &FlexTensor) -> FlexTensor {
+        let d = Dims::of(xi);
+        let h = forward(d, &f32s(xi), &f32s(w), &f32s(b), None);
+        tensor(h, [d.batch, d.time, d.h])
+    }
+
+    fn sigmoid(x: f32) -> f32 {
+        1.0 / (1.0 + (-x).exp())
+    }
+
+    /// `out[i, :] += Σ_k a[i, k] · b[k, :]` for `a: [m, k]`, `b: [k, n]`, `out: [m, n]`.
+    fn matmul_acc(a: &[f32], b: &[f32], out: &mut [f32], k: usize, n: usize) {
+        for (a_row, out_row) in a.chunks_exact(k).zip(out.chunks_exact_mut(n)) {
+            for (&a_ik, b_row) in a_row.iter().zip(b.chunks_exact(n)) {
+                for (o, &b_kj) in out_row.iter_mut().zip(b_row) {
+                    *o += a_ik * b_kj;
+                }
+            }
+        }
+    }
+
+    /// The forward recurrence; returns the states `[batch, time, H]` and fills `saved`.
+    fn forward(
+        d: Dims,
+        xi: &[f32],
+        w_hh: &[f32],
+        b_hh: &[f32],
+        mut saved: Option<&mut Saved>,
+    ) -> Vec<f32> {
+        let Dims { batch, time, h } = d;
+        let g = 3 * h;
+        let mut out = vec![0.0f32; batch * time * h]; // [batch, time, H]
+        let mut state = vec![0.0f32; batch * h]; // [batch, H]
+        let mut gh = vec![0.0f32; batch * g]; // [batch, 3H]
+        for t in 0..time {
+            // gh = h W_hh + b_hh
+            for row in gh.chunks_exact_mut(g) {
+                row.copy_from_slice(b_hh);
+            }
+            matmul_acc(&state, w_hh, &mut gh, h, g);
+            if let Some(s) = saved.as_deref_mut() {
+                s.h_prev[t * batch * h..(t + 1) * batch * h].copy_from_slice(&state);
+            }
+            for b in 0..batch {
+                let x = &xi[(b * time + t) * g..(b * time + t + 1) * g];
+                let ghb = &gh[b * g..(b + 1) * g];
+                let hb = &mut state[b * h..(b + 1) * h];
+                let step = t * batch + b;
+                for j in 0..h {
+                    let r = sigmoid(x[j] + ghb[j]);
+                    let z = sigmoid(x[h + j] + ghb[h + j]);
+                    let hn = ghb[2 * h + j];
+                    let n = (x[2 * h + j] + r * hn).tanh();
+                    hb[j] = n + z * (hb[j] - n);
+                    if let Some(s) = saved.as_deref_mut() {
+                        let gates = &mut s.gates[step * g..(step + 1) * g];
+                        gates[j] = r;
+                        gates[h + j] = z;
+                        gates[2 * h + j] = n;
+                        s.hn[step * h + j] = hn;
+                    }
+                }
+                out[(b * time + t) * h..(b * time + t + 1) * h].copy_from_slice(hb);
+            }
+        }
+        out
+    }
+
+    /// The backward pass of [`super::recurrence`] as one autodiff operation.
+    #[derive(Debug)]
+    struct GruBackward;
+
+    impl Backward<Flex, 3> for GruBackward {
+        /// Sizes, `w_hh` and the saved activations.
+        type State = (Dims, FlexTensor, Saved);
+
+        fn backward(self, ops: Ops<Self::State, 3>, grads: &mut Gradients, _: &mut Checkpointer) {
+            let [node_xi, node_w, node_b] = ops.parents;
+            let d_out = grads.consume::<Flex>(&ops.node); // [batch, time, H]
+            let (d, w_hh, saved) = ops.state;
+            let Dims { batch, time, h } = d;
+            let g = 3 * h;
+            let d_out = f32s(&d_out);
+            // W_hhᵀ: [3H, H], so that dh += dgh W_hhᵀ is a row-wise accumulation.
+            let w_t = f32s(&Flex::float_transpose(w_hh).to_contiguous()).into_owned();
+            let mut d_xi = vec![0.0f32; batch * time * g]; // [batch, time, 3H]
+            let mut d_gh = vec![0.0f32; time * batch * g]; // [time, batch, 3H]
+            let mut dh = vec![0.0f32; batch * h]; // dL/dh_t: [batch, H]
+            let mut dh_prev = vec![0.0f32; batch * h];
+            for t in (0..time).rev() {
+                for b in 0..batch {
+                    let step = t * batch + b;
+                    let gates = &saved.gates[step * g..(step + 1) * g];
+                    let hn = &saved.hn[step * h..(step + 1) * h];
+                    let hp = &saved.h_prev[step * h..(step + 1) * h];
+                    let dx = &mut d_xi[(b * time + t) * g..(b * time + t + 1) * g];
+                    let dgh = &mut d_gh[step * g..(step + 1) * g];
+                    let dout = &d_out[(b * time + t) * h..(b * time + t + 1) * h];
+                    for j in 0..h {
+                        let (r, z, n) = (gates[j], gates[h + j], gates[2 * h + j]);
+                        let dhj = dh[b * h + j] + dout[j];
+                        // h_t = n + z (h_{t-1} − n)
+                        let dn = dhj * (1.0 - z) * (1.0 - n * n); // through tanh
+                        let dz = dhj * (hp[j] - n) * z * (1.0 - z); // through σ
+                        let dr = dn * hn[j] * r * (1.0 - r); // through σ
+                        dx[j] = dr;
+                        dx[h + j] = dz;
+                        dx[2 * h + j] = dn;
+                        dgh[j] = dr;
+                        dgh[h + j] = dz;
+                        dgh[2 * h + j] = dn * r;
+                        dh_prev[b * h + j] = dhj * z;
+                    }
+                }
+                // dh_{t-1} = dh_t ⊙ z + dgh W_hhᵀ
+                matmul_acc(
+                    &d_gh[t * batch * g..(t + 1) * batch * g],
+                    &w_t,
+                    &mut dh_prev,
+                    g,
+                    h,
+                );
+                std::mem::swap(&mut dh, &mut dh_prev);
+            }
+            if let Some(node) = node_xi {
+                grads.register::<Flex>(node.id, tensor(d_xi, [batch, time, g]));
+            }
+            if let Some(node) = node_b {
+                let mut db = vec![0.0f32; g];
+                for row in d_gh.chunks_exact(g) {
+                    for (a, &v) in db.iter_mut().zip(row) {
+                        *a += v;
+                    }
+                }
+                grads.register::<Flex>(node.id, tensor(db, [g]));
+            }
+            if let Some(node) = node_w {
+                // dW_hh = Σ_t h_{t-1}ᵀ dgh_t = H_prevᵀ [H, time·batch] · dGh [time·batch, 3H]
+                let h_prev = tensor(saved.h_prev, [time * batch, h]);
+                let d_gh = tensor(d_gh, [time * batch, g]);
+                let dw = Flex::float_matmul(Flex::float_transpose(h_prev), d_gh);
+                grads.register::<Flex>(node.id, dw);
+            }
+        }
     }
 }
 
@@ -126,5 +415,64 @@ impl FusedBiGru {
         let fwd = self.forward.forward(input.clone()); // [batch, time, H]
         let bwd = self.reverse.forward(input.flip([1])).flip([1]); // [batch, time, H]
         Tensor::cat(vec![fwd, bwd], 2) // [batch, time, 2H]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use burn::tensor::{Distribution, Tolerance};
+
+    fn close(a: Tensor<3>, b: Tensor<3>) {
+        a.into_data()
+            .assert_approx_eq::<f32>(&b.into_data(), Tolerance::absolute(1e-5));
+    }
+
+    /// The Flex kernel (forward and hand-written backward) against the tensor-op recurrence
+    /// that burn differentiates itself.
+    #[test]
+    fn kernel_matches_tensor_ops_forward_and_gradients() {
+        let device = Device::flex().autodiff();
+        device.seed(7);
+        let (batch, time, h) = (3, 9, 5);
+        let xi = Tensor::<3>::random(
+            [batch, time, 3 * h],
+            Distribution::Normal(0.0, 1.0),
+            &device,
+        );
+        let w = Tensor::<2>::random([h, 3 * h], Distribution::Normal(0.0, 0.5), &device);
+        let b = Tensor::<1>::random([3 * h], Distribution::Normal(0.0, 0.5), &device);
+        // A loss that weights every output differently.
+        let weight = Tensor::<3>::random([batch, time, h], Distribution::Normal(0.0, 1.0), &device);
+        let grads_of = |f: fn(Tensor<3>, Tensor<2>, Tensor<1>) -> Tensor<3>| {
+            let (xi, w, b) = (
+                xi.clone().require_grad(),
+                w.clone().require_grad(),
+                b.clone().require_grad(),
+            );
+            let out = f(xi.clone(), w.clone(), b.clone());
+            let grads = out.clone().mul(weight.clone()).sum().backward();
+            (
+                out.inner(),
+                xi.grad(&grads).expect("xi grad"),
+                w.grad(&grads).expect("w grad").unsqueeze::<3>(),
+                b.grad(&grads).expect("b grad").unsqueeze::<3>(),
+            )
+        };
+        // Both devices take the kernel path.
+        assert!(kernel::recurrence_flex(&xi, &w, &b).is_some());
+        assert!(
+            kernel::recurrence_flex(&xi.clone().inner(), &w.clone().inner(), &b.clone().inner())
+                .is_some()
+        );
+        let ours = grads_of(recurrence);
+        let reference = grads_of(recurrence_ops);
+        close(ours.0, reference.0);
+        close(ours.1, reference.1);
+        close(ours.2, reference.2);
+        close(ours.3, reference.3);
+        // Inference (no autodiff) runs the kernel too.
+        let plain = recurrence(xi.clone().inner(), w.clone().inner(), b.clone().inner());
+        close(plain, recurrence_ops(xi.inner(), w.inner(), b.inner()));
     }
 }
