@@ -219,7 +219,7 @@ mod conv_kernel {
     use burn::backend::flex::FlexTensor;
     use burn::backend::{Autodiff, AutodiffBackend, Flex};
     use burn::nn::PaddingConfig2d;
-    use burn::tensor::{Tensor, TensorData};
+    use burn::tensor::{DType, Tensor, TensorData};
     use std::borrow::Cow;
 
     use super::ConvBlock;
@@ -275,6 +275,11 @@ mod conv_kernel {
             self.feat / self.pool
         }
 
+        /// `[batch, filters, time, feat/P]`
+        fn pooled_shape(&self) -> [usize; 4] {
+            [self.batch, self.filters, self.time, self.pooled()]
+        }
+
         /// Positions per filter (the BatchNorm sample count).
         fn positions(&self) -> usize {
             self.batch * self.time * self.feat
@@ -303,6 +308,12 @@ mod conv_kernel {
             let device = x.device();
             let mean = flex(norm.running_mean.value().to_device(&device))?;
             let var = flex(norm.running_var.value().to_device(&device))?;
+            if ![&xs, &w, &b, &gamma, &beta, &mean, &var]
+                .iter()
+                .all(|t| is_f32(t))
+            {
+                return None;
+            }
             let (_, y) = conv(g, &f32s(&xs), &f32s(&w), &f32s(&b));
             // z = a·y + c with the running statistics.
             let (gamma, beta, mean, var) = (f32s(&gamma), f32s(&beta), f32s(&mean), f32s(&var));
@@ -329,6 +340,12 @@ mod conv_kernel {
             .try_into_primitive::<Autodiff<Flex>>()
             .ok()?;
         let (b, gamma, beta) = (ad(bias)?, ad(norm.gamma.val())?, ad(norm.beta.val())?);
+        if ![&xs, &w, &b, &gamma, &beta]
+            .iter()
+            .all(|t| is_f32(t.primitive()))
+        {
+            return None;
+        }
         let (xp, mut y) = conv(
             g,
             &f32s(xs.primitive()),
@@ -403,13 +420,11 @@ mod conv_kernel {
         Some(Tensor::from_primitive::<Autodiff<Flex>>(out))
     }
 
-    impl Geometry {
-        fn pooled_shape(&self) -> [usize; 4] {
-            [self.batch, self.filters, self.time, self.pooled()]
-        }
+    fn is_f32(t: &FlexTensor) -> bool {
+        t.dtype() == DType::F32
     }
 
-    /// The tensor's elements in row-major order (copied only when not contiguous).
+    /// The elements of an f32 tensor in row-major order (copied only when not contiguous).
     fn f32s(t: &FlexTensor) -> Cow<'_, [f32]> {
         match t.as_slice::<f32>() {
             Some(s) => Cow::Borrowed(s),

@@ -134,7 +134,7 @@ pub mod kernel {
     use burn::backend::flex::FlexTensor;
     use burn::backend::ops::FloatTensorOps;
     use burn::backend::{Autodiff, Flex};
-    use burn::tensor::{Tensor, TensorData};
+    use burn::tensor::{DType, Tensor, TensorData};
 
     /// Runs [`super::recurrence`] on Flex primitives; `None` when the tensors live elsewhere.
     pub fn recurrence_flex(
@@ -147,6 +147,9 @@ pub mod kernel {
             w_hh.clone().try_into_primitive::<Autodiff<Flex>>(),
             b_hh.clone().try_into_primitive::<Autodiff<Flex>>(),
         ) {
+            if ![&xi, &w, &b].iter().all(|t| is_f32(t.primitive())) {
+                return None;
+            }
             let out = match GruBackward
                 .prepare::<NoCheckpointing>([xi.node(), w.node(), b.node()])
                 .compute_bound()
@@ -183,6 +186,9 @@ pub mod kernel {
         ) else {
             return None;
         };
+        if ![&xi, &w, &b].iter().all(|t| is_f32(t)) {
+            return None;
+        }
         Some(Tensor::from_primitive::<Flex>(forward_primitive(
             &xi, &w, &b,
         )))
@@ -230,7 +236,11 @@ pub mod kernel {
         }
     }
 
-    /// The tensor's elements in row-major order (copied only when not contiguous).
+    fn is_f32(t: &FlexTensor) -> bool {
+        t.dtype() == DType::F32
+    }
+
+    /// The elements of an f32 tensor in row-major order (copied only when not contiguous).
     fn f32s(t: &FlexTensor) -> std::borrow::Cow<'_, [f32]> {
         match t.as_slice::<f32>() {
             Some(s) => std::borrow::Cow::Borrowed(s),
