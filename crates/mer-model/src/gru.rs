@@ -4,7 +4,9 @@
 //! burn's stock `Gru` computes three gates with six matmuls per step (and writes each step into
 //! the output with `slice_assign`); with small hidden sizes, as in Malik et al. 2017, the per-op
 //! overhead dominates. This module computes the same function as PyTorch's `nn.GRU`
-//! (`reset_after`, gate order r, z, n) with ~3× fewer ops per step.
+//! (`reset_after`, gate order r, z, n). On the Flex CPU backend the recurrence itself is one
+//! operation (plain loops forward, a hand-written backward pass, see [`recurrence`]); on other
+//! backends it is ~14 tensor operations per step ([`recurrence_ops`]).
 //!
 //! ```text
 //! r_t = σ(x_t W_ir + b_ir + h W_hr + b_hr)
@@ -82,10 +84,10 @@ impl FusedGru {
 /// - `w_hh`: `[H, 3H]`, `b_hh`: `[3H]`
 /// - returns: `[batch, time, H]`
 ///
-/// On the Flex CPU backend (with or without autodiff) this runs [`kernel`]: one pass over the
-/// sequence in plain loops, and on autodiff a hand-written backward pass registered as one
-/// operation, instead of recording ~14 tensor operations per step. Other backends run
-/// [`recurrence_ops`].
+/// On the Flex CPU backend (with or without autodiff) this is one pass over the sequence in
+/// plain loops on `f32` buffers, and on autodiff a hand-written backward pass registered as one
+/// operation, instead of recording ~14 tensor operations per step. Other backends (and other
+/// dtypes) run [`recurrence_ops`].
 pub fn recurrence(xi: Tensor<3>, w_hh: Tensor<2>, b_hh: Tensor<1>) -> Tensor<3> {
     if let Some(h) = kernel::recurrence_flex(&xi, &w_hh, &b_hh) {
         return h;
@@ -126,7 +128,7 @@ pub fn recurrence_ops(xi: Tensor<3>, w_hh: Tensor<2>, b_hh: Tensor<1>) -> Tensor
 }
 
 /// The GRU recurrence on raw `f32` buffers of the Flex backend, forward and backward.
-pub mod kernel {
+mod kernel {
     use burn::backend::autodiff::checkpoint::base::Checkpointer;
     use burn::backend::autodiff::checkpoint::strategy::NoCheckpointing;
     use burn::backend::autodiff::grads::Gradients;
@@ -137,7 +139,7 @@ pub mod kernel {
     use burn::tensor::{DType, Tensor, TensorData};
 
     /// Runs [`super::recurrence`] on Flex primitives; `None` when the tensors live elsewhere.
-    pub fn recurrence_flex(
+    pub(super) fn recurrence_flex(
         xi: &Tensor<3>,
         w_hh: &Tensor<2>,
         b_hh: &Tensor<1>,
