@@ -55,10 +55,17 @@ pub struct TrainingInfo {
     pub epochs: usize,
     /// Epoch (1-based) whose weights were kept.
     pub best_epoch: usize,
-    /// Validation loss of the kept weights (f32: JSON round-trips it exactly).
+    /// Validation loss of the kept weights (f32: JSON round-trips it exactly); NaN when
+    /// there was none (a ridge without dynamic validation clips), written as `null`.
+    #[serde(deserialize_with = "nan_if_null")]
     pub best_val_loss: f32,
     /// The full training configuration.
     pub config: serde_json::Value,
+}
+
+/// Reads `null` (how serde_json writes NaN) back as NaN.
+fn nan_if_null<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<f32, D::Error> {
+    Ok(Option::<f32>::deserialize(d)?.unwrap_or(f32::NAN))
 }
 
 /// The JSON header of a model file.

@@ -38,6 +38,12 @@ pub struct Ridge {
     pub weights: Vec<f32>,
     /// Intercepts (arousal, valence).
     pub bias: [f32; 2],
+    /// Width (frames) of the centred moving average applied to the per-frame predictions;
+    /// 0 or 1 = none. At the ends the average covers the frames that exist. A linear map of
+    /// 3 s musicnn patches every 0.5 s jitters from frame to frame; 5 frames (2.5 s) keeps the
+    /// series' shape and steadies it across encodings of the same music.
+    #[serde(default)]
+    pub smooth_frames: usize,
 }
 
 impl Ridge {
@@ -111,13 +117,14 @@ impl Ridge {
         Ok(Self {
             weights: weights.iter().map(|&w| w as f32).collect(),
             bias: [bias[0] as f32, bias[1] as f32],
+            smooth_frames: 0,
         })
     }
 
     /// Per-frame predictions for standardised features `[n_frames, n_features]` →
     /// (arousal[n_frames], valence[n_frames]).
     pub fn predict(&self, features: &[f32], n_features: usize) -> (Vec<f32>, Vec<f32>) {
-        features
+        let (a, v): (Vec<f32>, Vec<f32>) = features
             .chunks_exact(n_features)
             .map(|row| {
                 let mut o = [f64::from(self.bias[0]), f64::from(self.bias[1])];
@@ -127,7 +134,132 @@ impl Ridge {
                 }
                 (o[0] as f32, o[1] as f32)
             })
-            .unzip()
+            .unzip();
+        (
+            moving_average(&a, self.smooth_frames),
+            moving_average(&v, self.smooth_frames),
+        )
+    }
+}
+
+/// Centred moving average over `width` frames (`width / 2` on each side; fewer at the ends).
+fn moving_average(x: &[f32], width: usize) -> Vec<f32> {
+    if width <= 1 {
+        return x.to_vec();
+    }
+    let h = width / 2;
+    (0..x.len())
+        .map(|t| {
+            let w = &x[t.saturating_sub(h)..(t + h + 1).min(x.len())];
+            (w.iter().map(|&v| f64::from(v)).sum::<f64>() / w.len() as f64) as f32
+        })
+        .collect()
+}
+
+/// One row of [`Ridge::fit_grouped`]: features (already standardised), target
+/// (arousal, valence), weight and group (e.g. the dataset the row comes from).
+#[derive(Clone, Debug, PartialEq)]
+pub struct RidgeRow {
+    /// Features `[n_features]`.
+    pub x: Vec<f64>,
+    /// Target (arousal, valence).
+    pub y: [f64; 2],
+    /// Weight of the row's squared error (> 0).
+    pub weight: f64,
+    /// Group index; each group gets its own unpenalised intercept.
+    pub group: usize,
+}
+
+impl Ridge {
+    /// Weighted ridge regression with one unpenalised intercept per group: minimises
+    /// `Σ wᵢ (yᵢ − xᵢ·β − b_{gᵢ})² + λ‖β‖²` (scikit-learn's `Ridge(alpha=λ)` with
+    /// `sample_weight` and one-hot group columns left unpenalised). Datasets rated on
+    /// different scales (e.g. one whose clips are mostly positive) then share the weights
+    /// without their offsets pulling on them. The stored bias is the intercept of group
+    /// `zero_group`, which defines where 0 lies.
+    pub fn fit_grouped(
+        rows: &[RidgeRow],
+        n_features: usize,
+        lambda: f64,
+        zero_group: usize,
+    ) -> Result<Self> {
+        let f = n_features;
+        let n_groups = rows.iter().map(|r| r.group + 1).max().unwrap_or(0);
+        if rows.iter().all(|r| r.group != zero_group) {
+            return Err(ModelError::Training(format!(
+                "ridge: no row in the zero group {zero_group}"
+            )));
+        }
+        if let Some(r) = rows.iter().find(|r| r.x.len() != f) {
+            return Err(ModelError::FeatureMismatch {
+                expected: f,
+                found: r.x.len(),
+            });
+        }
+        if let Some(r) = rows.iter().find(|r| {
+            !(r.weight > 0.0 && r.weight.is_finite())
+                || r.y.iter().any(|v| !v.is_finite())
+                || r.x.iter().any(|v| !v.is_finite())
+        }) {
+            return Err(ModelError::Training(format!(
+                "ridge: row with weight {} and target {:?} is not finite/positive",
+                r.weight, r.y
+            )));
+        }
+        // Weighted group means: the unpenalised intercepts absorb them exactly.
+        let mut wsum = vec![0f64; n_groups];
+        let mut mx = vec![vec![0f64; f]; n_groups];
+        let mut my = vec![[0f64; 2]; n_groups];
+        for r in rows {
+            wsum[r.group] += r.weight;
+            for (m, x) in mx[r.group].iter_mut().zip(&r.x) {
+                *m += r.weight * x;
+            }
+            my[r.group][0] += r.weight * r.y[0];
+            my[r.group][1] += r.weight * r.y[1];
+        }
+        for g in 0..n_groups {
+            if wsum[g] > 0.0 {
+                mx[g].iter_mut().for_each(|m| *m /= wsum[g]);
+                my[g][0] /= wsum[g];
+                my[g][1] /= wsum[g];
+            }
+        }
+        let mut a = vec![0f64; f * f];
+        let mut b = vec![0f64; f * 2];
+        for r in rows {
+            let g = r.group;
+            let xc: Vec<f64> = r.x.iter().zip(&mx[g]).map(|(v, m)| v - m).collect();
+            let yc = [r.y[0] - my[g][0], r.y[1] - my[g][1]];
+            for i in 0..f {
+                let wx = r.weight * xc[i];
+                for j in 0..=i {
+                    a[i * f + j] += wx * xc[j];
+                }
+                b[i * 2] += wx * yc[0];
+                b[i * 2 + 1] += wx * yc[1];
+            }
+        }
+        for i in 0..f {
+            for j in 0..i {
+                a[j * f + i] = a[i * f + j];
+            }
+            a[i * f + i] += lambda;
+        }
+        let weights = cholesky_solve(&mut a, &b, f, 2).ok_or_else(|| {
+            ModelError::Training("ridge normal equations not positive definite".into())
+        })?;
+        let g = zero_group;
+        let mut bias = my[g];
+        for i in 0..f {
+            bias[0] -= mx[g][i] * weights[i * 2];
+            bias[1] -= mx[g][i] * weights[i * 2 + 1];
+        }
+        Ok(Self {
+            weights: weights.iter().map(|&w| w as f32).collect(),
+            bias: [bias[0] as f32, bias[1] as f32],
+            smooth_frames: 0,
+        })
     }
 }
 
@@ -177,6 +309,79 @@ fn cholesky_solve(a: &mut [f64], b: &[f64], n: usize, m: usize) -> Option<Vec<f6
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn smoothing_is_a_centred_moving_average() {
+        let x = [0.0, 3.0, 0.0, 3.0, 6.0];
+        assert_eq!(moving_average(&x, 1), x.to_vec());
+        assert_eq!(moving_average(&x, 3), vec![1.5, 1.0, 2.0, 3.0, 4.5]);
+        let r = Ridge {
+            weights: vec![1.0, 0.0],
+            bias: [0.0, 0.0],
+            smooth_frames: 3,
+        };
+        assert_eq!(r.predict(&x, 1).0, vec![1.5, 1.0, 2.0, 3.0, 4.5]);
+    }
+
+    #[test]
+    fn grouped_fit_shares_the_slope_and_keeps_each_offset() {
+        // Two groups, same slopes (a = 1.5·x0, v = −x1), offsets +0.4 (group 1) and 0
+        // (group 0): a plain ridge would bend the slope to fit the offsets.
+        let mut rows = Vec::new();
+        for t in 0..40 {
+            let g = t % 2;
+            let x0 = (t as f64 * 0.3).sin() + g as f64; // groups differ in x too
+            let x1 = (t as f64 * 0.7).cos();
+            let off = if g == 1 { 0.4 } else { 0.0 };
+            rows.push(RidgeRow {
+                x: vec![x0, x1],
+                y: [1.5 * x0 + off, -x1 + off],
+                weight: 1.0,
+                group: g,
+            });
+        }
+        let r = Ridge::fit_grouped(&rows, 2, 1e-9, 0).unwrap();
+        let w = &r.weights;
+        assert!(
+            (w[0] - 1.5).abs() < 1e-5 && (w[3] + 1.0).abs() < 1e-5,
+            "{w:?}"
+        );
+        assert!(
+            r.bias[0].abs() < 1e-5 && r.bias[1].abs() < 1e-5,
+            "{:?}",
+            r.bias
+        );
+        let r1 = Ridge::fit_grouped(&rows, 2, 1e-9, 1).unwrap();
+        assert!((r1.bias[0] - 0.4).abs() < 1e-5, "{:?}", r1.bias);
+    }
+
+    #[test]
+    fn grouped_fit_weight_two_equals_a_duplicated_row() {
+        let row = |t: usize, w: f64| RidgeRow {
+            x: vec![(t as f64).sin(), (t as f64 * 0.5).cos(), t as f64 * 0.01],
+            y: [(t as f64 * 0.9).cos(), (t as f64).sin() * 0.3],
+            weight: w,
+            group: 0,
+        };
+        let mut weighted: Vec<RidgeRow> = (0..30).map(|t| row(t, 1.0)).collect();
+        weighted[7].weight = 2.0;
+        let mut duplicated: Vec<RidgeRow> = (0..30).map(|t| row(t, 1.0)).collect();
+        duplicated.push(row(7, 1.0));
+        let a = Ridge::fit_grouped(&weighted, 3, 0.5, 0).unwrap();
+        let b = Ridge::fit_grouped(&duplicated, 3, 0.5, 0).unwrap();
+        for (x, y) in a
+            .weights
+            .iter()
+            .zip(&b.weights)
+            .chain(a.bias.iter().zip(&b.bias))
+        {
+            assert!((x - y).abs() < 1e-6, "{a:?} vs {b:?}");
+        }
+        // A bad weight or a missing zero group is an error, not a panic.
+        weighted[0].weight = f64::NAN;
+        assert!(Ridge::fit_grouped(&weighted, 3, 0.5, 0).is_err());
+        assert!(Ridge::fit_grouped(&duplicated, 3, 0.5, 5).is_err());
+    }
 
     #[test]
     fn recovers_a_noiseless_linear_map() {

@@ -4,13 +4,44 @@
 //! cargo run --release -p mer-predict --example train_models -- <data dir> <cache dir> <out dir> [cv|train] [names...]
 //! ```
 //! `cv NAMES`: 5-fold CV of each preset name (plus `probe` for the ridge probes);
-//! `train NAMES`: trains presets on all clips and writes `<out>/<name>.mermodel`.
+//! `mix A+B`: averages the held-out series that `cv A` and `cv B` dumped
+//! to `<out>/<name>.held.json`; `train NAMES`: trains presets on all clips and writes `<out>/<name>.mermodel`.
 
 use std::path::PathBuf;
 
 use mer_data::FeatureCache;
 use mer_predict::InputKind;
-use mer_predict::training::{Preset, SharedData, cross_validate, linear_probe_cv, train_preset};
+use mer_predict::training::{
+    CvReport, Preset, SharedData, cross_validate, cross_validate_mix, linear_probe_cv,
+    mix_held_out, train_preset,
+};
+
+/// `NAME[@LAMBDA[,WQ[,SMOOTH]]][-xN]`: a preset, a ridge penalty, 4Q row weight and output
+/// smoothing, an ensemble of N seeds.
+fn parse_preset(n: &str) -> Result<Preset, Box<dyn std::error::Error>> {
+    let (base, ens) = match n.split_once("-x") {
+        Some((b, e)) => (b, e.parse::<usize>()?),
+        None => (n, 1),
+    };
+    let (base, ridge) = match base.split_once('@') {
+        Some((b, l)) => (b, Some(l)),
+        None => (base, None),
+    };
+    let mut p = Preset::named(base)?;
+    if let (Some(l), mer_model::ModelConfig::Ridge(rc)) = (ridge, &mut p.model) {
+        let mut parts = l.split(',');
+        rc.lambda = parts.next().unwrap_or_default().parse()?;
+        if let Some(wq) = parts.next() {
+            p.quadrant_weight = wq.parse()?;
+        }
+        if let Some(sm) = parts.next() {
+            p.smooth_frames = sm.parse()?;
+        }
+    }
+    p.ensemble = ens;
+    p.name = n.into();
+    Ok(p)
+}
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -45,18 +76,38 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 }
             }
             ("cv", n) => {
-                let (base, ens) = match n.split_once("-x") {
-                    Some((b, e)) => (b, e.parse::<usize>()?),
-                    None => (n, 1),
+                let members: Vec<Preset> =
+                    n.split('+').map(parse_preset).collect::<Result<_, _>>()?;
+                let r = if members.len() == 1 {
+                    cross_validate(&members[0], &data, 5)?
+                } else {
+                    cross_validate_mix(n, &members, &data, 5)?
                 };
-                let mut p = Preset::named(base)?;
-                p.ensemble = ens;
-                p.name = n.into();
-                let r = cross_validate(&p, &data, 5)?;
+                println!("{}", serde_json::to_string(&r)?);
+                let dump: Vec<_> = r.held_out.iter().collect();
+                std::fs::write(
+                    out.join(format!("{n}.held.json")),
+                    serde_json::to_vec(&dump)?,
+                )?;
+            }
+            ("mix", n) => {
+                // Averages the held-out series dumped by earlier `cv` runs: NAME1+NAME2.
+                let variants = n
+                    .split('+')
+                    .map(|v| -> Result<CvReport, Box<dyn std::error::Error>> {
+                        let bytes = std::fs::read(out.join(format!("{v}.held.json")))?;
+                        Ok(CvReport {
+                            held_out: serde_json::from_slice(&bytes)?,
+                            folds: 5,
+                            ..CvReport::default()
+                        })
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                let r = mix_held_out(n, &data, &variants);
                 println!("{}", serde_json::to_string(&r)?);
             }
             ("train", n) => {
-                let p = Preset::named(n)?;
+                let p = parse_preset(n)?;
                 let t = std::time::Instant::now();
                 let m = train_preset(&p, &data.examples(p.kind), true)?;
                 let path = out.join(format!("{n}.mermodel"));

@@ -16,7 +16,7 @@ use std::path::Path;
 use mer_data::{FeatureCache, Format, Matrix, fold_of};
 use mer_model::burn::tensor::Device;
 use mer_model::crnn::CrnnConfig;
-use mer_model::ridge::RidgeConfig;
+use mer_model::ridge::{RidgeConfig, RidgeRow};
 use mer_model::{
     Example, FeatureSpec, MerModel, ModelConfig, Standardizer, TrainConfig, TrainSet, train,
 };
@@ -208,6 +208,18 @@ pub struct Preset {
     pub train: TrainConfig,
     /// Models averaged (different seeds); 1 = a single model.
     pub ensemble: usize,
+    /// Ridge only: weight of a quadrant-only (4Q) clip's row relative to a rated clip's
+    /// (see [`fit_weak_ridge`]). Ignored by the networks.
+    #[serde(default = "one")]
+    pub quadrant_weight: f64,
+    /// Ridge only: centred moving average of its dynamic output, frames
+    /// (`mer_model::ridge::Ridge::smooth_frames`).
+    #[serde(default)]
+    pub smooth_frames: usize,
+}
+
+fn one() -> f64 {
+    1.0
 }
 
 /// Names [`Preset::named`] knows.
@@ -217,6 +229,9 @@ pub const PRESETS: &[&str] = &[
     "crnn-musicnn",
     "crnn-logmel",
     "crnn-both",
+    "ridge-musicnn",
+    "ridge-logmel",
+    "ridge-both",
 ];
 
 impl Preset {
@@ -251,6 +266,30 @@ impl Preset {
                 ..TrainConfig::default()
             },
             ensemble: 1,
+            quadrant_weight: 1.0,
+            smooth_frames: 0,
+        }
+    }
+
+    /// Ridge regression from standardised frame features to (arousal, valence), fitted on
+    /// each clip's mean features (the linear probe of issue 6) and applied frame by frame, so
+    /// that its dynamic series' mean is the probe's static prediction: [`fit_weak_ridge`]
+    /// with penalty `lambda` and 4Q rows weighted `quadrant_weight`.
+    pub fn ridge(name: &str, kind: InputKind, lambda: f64, quadrant_weight: f64) -> Preset {
+        Preset {
+            quadrant_weight,
+            smooth_frames: 5,
+            name: name.into(),
+            kind,
+            model: ModelConfig::Ridge(RidgeConfig {
+                n_features: kind.n_features(),
+                lambda,
+            }),
+            train: TrainConfig {
+                seed: 42,
+                ..TrainConfig::default()
+            },
+            ensemble: 1,
         }
     }
 
@@ -258,11 +297,14 @@ impl Preset {
     /// log-mel), `crnn-musicnn` / `crnn-logmel` / `crnn-both` (the comparison's variants).
     pub fn named(name: &str) -> Result<Preset> {
         Ok(match name {
-            // musicnn in burn's flex backend costs ~150 ms of CPU per 3 s patch (measured
-            // 2026-11-26), too slow to embed the shared data for training in the time we had
-            // and 100× slower than vibenet at inference: the shipped default reads the 2 Hz
-            // log-mel for now (see models/REPORT.md).
-            "default" => Self::crnn("default", InputKind::LogMel),
+            // The winner of the 5-fold comparison in models/REPORT.md: a ridge head on
+            // musicnn embeddings (one intercept per dataset, 4Q rows weighted 0.25, output
+            // smoothed over 9 frames).
+            "default" => {
+                let mut p = Self::ridge("default", InputKind::Musicnn, 300.0, 0.25);
+                p.smooth_frames = 9;
+                p
+            }
             "fast" => {
                 let mut p = Self::crnn("fast", InputKind::LogMel);
                 if let ModelConfig::Crnn(c) = &mut p.model {
@@ -275,6 +317,9 @@ impl Preset {
             "crnn-musicnn" => Self::crnn(name, InputKind::Musicnn),
             "crnn-logmel" => Self::crnn(name, InputKind::LogMel),
             "crnn-both" => Self::crnn(name, InputKind::Both),
+            "ridge-musicnn" => Self::ridge(name, InputKind::Musicnn, 300.0, 0.25),
+            "ridge-logmel" => Self::ridge(name, InputKind::LogMel, 300.0, 0.25),
+            "ridge-both" => Self::ridge(name, InputKind::Both, 300.0, 0.25),
             other => {
                 return Err(PredictError::Training(format!(
                     "unknown preset {other:?}; known: {}",
@@ -294,13 +339,117 @@ impl Preset {
     }
 }
 
+/// A clip's single static target for the ridge and whether it is a weak (quadrant) one:
+/// its static rating, else the mean of its dynamic series (features cropped to the annotated
+/// frames), else `0.5 ·` the signs of its quadrant (4Q). `None` without labels.
+fn ridge_target(e: &Example) -> Option<([f32; 2], bool)> {
+    if let Some(s) = e.static_av {
+        return Some((s, false));
+    }
+    if let Some((a, v)) = &e.dynamic {
+        let n = a.len().max(1) as f32;
+        return Some((
+            [a.iter().sum::<f32>() / n, v.iter().sum::<f32>() / n],
+            false,
+        ));
+    }
+    let s = e.quadrant.and_then(Example::quadrant_signs)?;
+    Some(([0.5 * s[0], 0.5 * s[1]], true))
+}
+
+/// The dataset of a clip id `dataset/clip` (the part before the first `/`).
+fn dataset_of(id: &str) -> &str {
+    id.split_once('/').map_or(id, |(d, _)| d)
+}
+
+/// Fits the shipped ridge head on clip-mean features: one row per clip ([`ridge_target`]),
+/// features standardised over the clips' means (stored as the model's standardiser, so the
+/// head applies frame by frame), quadrant rows weighted `quadrant_weight`, and one
+/// unpenalised intercept per dataset ([`mer_model::ridge::Ridge::fit_grouped`]): MUSIFEAST's
+/// valence ratings sit mostly above 0 while 4Q's quadrants are balanced, and a shared
+/// intercept let that offset bend the weights (CV: valence r 0.60 → 0.65). The model's 0 is
+/// the intercept of the dataset with quadrant labels (4Q), else of the first dataset.
+pub fn fit_weak_ridge(
+    examples: &[Example],
+    n_features: usize,
+    lambda: f64,
+    quadrant_weight: f64,
+) -> Result<(Standardizer, mer_model::ridge::Ridge)> {
+    let f = n_features;
+    let mut groups: Vec<&str> = Vec::new();
+    let mut raw = Vec::new();
+    for e in examples {
+        let Some((y, weak)) = ridge_target(e) else {
+            continue;
+        };
+        let mut m = vec![0f64; f];
+        for row in e.features.chunks_exact(f) {
+            for (acc, &x) in m.iter_mut().zip(row) {
+                *acc += f64::from(x) / e.n_frames.max(1) as f64;
+            }
+        }
+        let d = dataset_of(&e.id);
+        let g = groups.iter().position(|&x| x == d).unwrap_or_else(|| {
+            groups.push(d);
+            groups.len() - 1
+        });
+        raw.push((m, y, weak, g));
+    }
+    if raw.len() < 2 {
+        return Err(PredictError::Training(format!(
+            "ridge needs at least 2 labelled clips, got {}",
+            raw.len()
+        )));
+    }
+    let n = raw.len() as f64;
+    let mut mean = vec![0f64; f];
+    let mut sq = vec![0f64; f];
+    for (m, ..) in &raw {
+        for j in 0..f {
+            mean[j] += m[j] / n;
+            sq[j] += m[j] * m[j] / n;
+        }
+    }
+    let std: Vec<f64> = mean
+        .iter()
+        .zip(&sq)
+        .map(|(m, s)| {
+            let sd = (s - m * m).max(0.0).sqrt();
+            if sd < 1e-8 { 1.0 } else { sd }
+        })
+        .collect();
+    let zero_group = raw.iter().find(|r| r.2).map_or(0, |r| r.3);
+    let rows: Vec<RidgeRow> = raw
+        .into_iter()
+        .map(|(m, y, weak, group)| RidgeRow {
+            x: m.iter()
+                .zip(&mean)
+                .zip(&std)
+                .map(|((x, mu), sd)| (x - mu) / sd)
+                .collect(),
+            y: [f64::from(y[0]), f64::from(y[1])],
+            weight: if weak { quadrant_weight } else { 1.0 },
+            group,
+        })
+        .collect();
+    let ridge = mer_model::ridge::Ridge::fit_grouped(&rows, f, lambda, zero_group)
+        .map_err(|e| PredictError::Training(e.to_string()))?;
+    let standardizer = Standardizer {
+        mean: mean.iter().map(|&x| x as f32).collect(),
+        std: std.iter().map(|&x| x as f32).collect(),
+    };
+    Ok((standardizer, ridge))
+}
+
 /// Trains `preset` on `examples` (CPU, deterministic for a given seed).
 pub fn train_preset(preset: &Preset, examples: &[Example], progress: bool) -> Result<MerModel> {
     let mut cfg = preset.train.clone();
     cfg.progress = progress;
+    let is_ridge = matches!(preset.model, ModelConfig::Ridge(_));
     let set = TrainSet {
         train: examples,
-        val: None,
+        // The ridge is closed-form: no clips are held out for early stopping.
+        val: is_ridge.then_some(&[][..]),
         features: preset.feature_spec(),
         datasets: vec![
             "MUSIFEAST-17 (static)".into(),
@@ -309,8 +458,25 @@ pub fn train_preset(preset: &Preset, examples: &[Example], progress: bool) -> Re
             "PMEmo sample (dynamic)".into(),
         ],
     };
-    let (model, _log) = train(&preset.model, &set, &cfg, &Device::flex())
+    let (mut model, _log) = train(&preset.model, &set, &cfg, &Device::flex())
         .map_err(|e| PredictError::Training(e.to_string()))?;
+    if let ModelConfig::Ridge(rc) = &preset.model {
+        // mer_model's plain ridge gave the file's skeleton; the shipped head is the weak,
+        // grouped one.
+        let (std, ridge) =
+            fit_weak_ridge(examples, rc.n_features, rc.lambda, preset.quadrant_weight)?;
+        model.header.standardizer = std;
+        model.header.ridge = Some(mer_model::ridge::Ridge {
+            smooth_frames: preset.smooth_frames,
+            ..ridge
+        });
+        model.header.training.config = serde_json::json!({
+            "head": "ridge on clip-mean features, one intercept per dataset, 0 = 4Q's",
+            "lambda": rc.lambda,
+            "quadrant_weight": preset.quadrant_weight,
+            "smooth_frames": preset.smooth_frames,
+        });
+    }
     Ok(model)
 }
 
@@ -333,6 +499,37 @@ pub struct CvReport {
     pub folds: usize,
     /// Wall-clock seconds of the whole CV.
     pub seconds: f64,
+    /// Held-out dynamic series per clip (clip id, arousal, valence), for mixing variants
+    /// offline ([`mix_held_out`]); not serialised.
+    #[serde(skip)]
+    pub held_out: Vec<(String, Vec<f32>, Vec<f32>)>,
+}
+
+/// The CV report of the average of several variants' held-out series (as if their models
+/// had been averaged), e.g. read back from `train_models` dumps. Clips missing from any
+/// variant are left out.
+pub fn mix_held_out(name: &str, data: &SharedData, variants: &[CvReport]) -> CvReport {
+    let mut held: Held = Vec::new();
+    for (i, c) in data.clips.iter().enumerate() {
+        let series: Option<Vec<&(String, Vec<f32>, Vec<f32>)>> = variants
+            .iter()
+            .map(|r| r.held_out.iter().find(|h| h.0 == c.id))
+            .collect();
+        let Some(series) = series else { continue };
+        let n = series.iter().map(|s| s.1.len()).min().unwrap_or(0);
+        let w = 1.0 / series.len() as f32;
+        let (mut a, mut v) = (vec![0f32; n], vec![0f32; n]);
+        for s in &series {
+            for t in 0..n {
+                a[t] += w * s.1[t];
+                v[t] += w * s.2[t];
+            }
+        }
+        let mean = |x: &[f32]| x.iter().sum::<f32>() / x.len().max(1) as f32;
+        held.push((i, [mean(&a), mean(&v)], Some((a, v))));
+    }
+    let folds = variants.first().map_or(0, |r| r.folds);
+    report(name, data, &held, folds, 0.0)
 }
 
 /// Held-out static predictions of each clip: (clip index, [arousal, valence], series).
@@ -368,7 +565,15 @@ fn report(name: &str, data: &SharedData, held: &Held, folds: usize, seconds: f64
         let v: Vec<f64> = v.iter().copied().filter(|x| x.is_finite()).collect();
         v.iter().sum::<f64>() / v.len().max(1) as f64
     };
+    let held_out = held
+        .iter()
+        .filter_map(|(i, _, s)| {
+            s.as_ref()
+                .map(|(a, v)| (data.clips[*i].id.clone(), a.clone(), v.clone()))
+        })
+        .collect();
     CvReport {
+        held_out,
         name: name.into(),
         musifeast_r_arousal: pearson(&pa, &ta),
         musifeast_r_valence: pearson(&pv, &tv),
@@ -382,47 +587,74 @@ fn report(name: &str, data: &SharedData, held: &Held, folds: usize, seconds: f64
 
 /// k-fold CV of `preset` by song: fold of a clip = `fnv1a64(id) mod k`; each fold's model is
 /// trained on the other folds and predicts the whole files of its held-out clips.
+/// `preset.ensemble > 1` averages that many models with seeds `seed, seed + 1, …`.
 pub fn cross_validate(preset: &Preset, data: &SharedData, k: usize) -> Result<CvReport> {
+    let members: Vec<Preset> = (0..preset.ensemble.max(1))
+        .map(|s| {
+            let mut p = preset.clone();
+            p.train.seed = preset.train.seed + s as u64;
+            p.ensemble = 1;
+            p
+        })
+        .collect();
+    cross_validate_mix(&preset.name, &members, data, k)
+}
+
+/// k-fold CV of the average of several models (e.g. a ridge and a CRNN, each on its own
+/// features): per fold every member is trained on the other folds, and the held-out clips'
+/// dynamic series are the mean of the members' series.
+pub fn cross_validate_mix(
+    name: &str,
+    members: &[Preset],
+    data: &SharedData,
+    k: usize,
+) -> Result<CvReport> {
     let t0 = std::time::Instant::now();
-    let train_ex = data.examples(preset.kind);
     let mut held: Held = Vec::new();
     for fold in 0..k {
-        let tr: Vec<Example> = train_ex
-            .iter()
-            .zip(&data.clips)
-            .filter(|(_, c)| fold_of(&c.id, k) != fold)
-            .map(|(e, _)| e.clone())
-            .collect();
-        let models: Vec<MerModel> = (0..preset.ensemble.max(1))
-            .map(|s| {
-                let mut p = preset.clone();
-                p.train.seed = preset.train.seed + s as u64;
-                train_preset(&p, &tr, false)
-            })
-            .collect::<Result<_>>()?;
-        for (i, c) in data.clips.iter().enumerate() {
-            if fold_of(&c.id, k) != fold {
-                continue;
+        let mut sums: Vec<Option<(Vec<f32>, Vec<f32>)>> = vec![None; data.clips.len()];
+        for p in members {
+            let tr: Vec<Example> = data
+                .clips
+                .iter()
+                .filter(|c| fold_of(&c.id, k) != fold)
+                .map(|c| c.example(p.kind))
+                .collect();
+            let model = train_preset(p, &tr, false)?;
+            for (i, c) in data.clips.iter().enumerate() {
+                if fold_of(&c.id, k) != fold {
+                    continue;
+                }
+                let whole = Clip {
+                    dynamic: None,
+                    ..c.clone()
+                }
+                .example(p.kind);
+                let (a, v) = ensemble_predict(
+                    std::slice::from_ref(&model),
+                    &whole.features,
+                    whole.n_frames,
+                )?;
+                let w = 1.0 / members.len() as f32;
+                let slot = sums[i].get_or_insert_with(|| (vec![0.0; a.len()], vec![0.0; v.len()]));
+                let n = slot.0.len().min(a.len());
+                slot.0.truncate(n);
+                slot.1.truncate(n);
+                for t in 0..n {
+                    slot.0[t] += w * a[t];
+                    slot.1[t] += w * v[t];
+                }
             }
-            let whole = Clip {
-                dynamic: None,
-                ..c.clone()
-            }
-            .example(preset.kind);
-            let (a, v) = ensemble_predict(&models, &whole.features, whole.n_frames)?;
-            let mean = |x: &[f32]| x.iter().sum::<f32>() / x.len().max(1) as f32;
-            held.push((i, [mean(&a), mean(&v)], Some((a, v))));
         }
-        let so_far = report(
-            &preset.name,
-            data,
-            &held,
-            fold + 1,
-            t0.elapsed().as_secs_f64(),
-        );
+        for (i, s) in sums.into_iter().enumerate() {
+            if let Some((a, v)) = s {
+                let mean = |x: &[f32]| x.iter().sum::<f32>() / x.len().max(1) as f32;
+                held.push((i, [mean(&a), mean(&v)], Some((a, v))));
+            }
+        }
+        let so_far = report(name, data, &held, fold + 1, t0.elapsed().as_secs_f64());
         eprintln!(
-            "  {} fold {}/{k} done ({:.0} s); pooled so far: MUSIFEAST r A {:.3} V {:.3}, 4Q acc {:.3}",
-            preset.name,
+            "  {name} fold {}/{k} done ({:.0} s); pooled so far: MUSIFEAST r A {:.3} V {:.3}, 4Q acc {:.3}",
             fold + 1,
             so_far.seconds,
             so_far.musifeast_r_arousal,
@@ -430,13 +662,7 @@ pub fn cross_validate(preset: &Preset, data: &SharedData, k: usize) -> Result<Cv
             so_far.fourq_accuracy
         );
     }
-    Ok(report(
-        &preset.name,
-        data,
-        &held,
-        k,
-        t0.elapsed().as_secs_f64(),
-    ))
+    Ok(report(name, data, &held, k, t0.elapsed().as_secs_f64()))
 }
 
 /// Mean of the models' dynamic predictions.
