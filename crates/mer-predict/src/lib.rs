@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! audio file / samples ─► 16 kHz mono ─► musicnn log-mel (once per file)
-//!    ├─► musicnn embeddings at 2 Hz [frames, 200] ─► default model (CRNN branches)
+//!    ├─► musicnn embeddings at 2 Hz [frames, 200] ─► default model (ridge head)
 //!    └─► log-mel pooled to 2 Hz     [frames, 96]  ─► fast model (CRNN)
 //!  ─► dynamic arousal/valence every 0.5 s ─► song-level values, quadrant, confidence
 //! ```

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{PredictError, Result};
 use crate::features::{InputKind, MODEL_RATE, compute};
 
-/// The embedded default model: CRNN-style recurrent branches on musicnn embeddings
+/// The embedded default model: a ridge head on musicnn embeddings, applied per frame
 /// (see `models/REPORT.md`; `mer train --preset default` rebuilds it).
 pub static DEFAULT_MODEL: &[u8] = include_bytes!("../models/default.mermodel");
 /// The embedded fast model: CRNN on the 2 Hz log-mel only (no musicnn).
@@ -22,7 +22,7 @@ pub const HOP_S: f64 = 0.5;
 /// Which model: one of the embedded ones or a file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ModelChoice {
-    /// The embedded default model (musicnn + recurrent branches).
+    /// The embedded default model (musicnn + ridge head).
     Default,
     /// The embedded fast model (log-mel CRNN).
     Fast,

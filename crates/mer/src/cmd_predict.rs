@@ -43,7 +43,7 @@ pub struct PredictArgs {
     /// Audio files or directories (searched recursively for audio files).
     #[arg(required = true)]
     pub inputs: Vec<PathBuf>,
-    /// `default` (musicnn + recurrent branches, embedded), `fast` (log-mel CRNN, embedded),
+    /// `default` (musicnn + ridge head, embedded), `fast` (log-mel CRNN, embedded),
     /// or a model file written by `mer train`.
     #[arg(long, default_value = "default")]
     pub model: String,
