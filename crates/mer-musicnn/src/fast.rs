@@ -29,6 +29,14 @@ use crate::model::{MIDEND_KERNEL, Musicnn, TEMPORAL_LENGTHS, TIMBRAL_HEIGHT};
 /// Frames of timbral context on each side of a frame (7-frame filters).
 const HALF_T: usize = TIMBRAL_HEIGHT / 2;
 
+/// Frames per timbral matrix product: small enough that the im2col buffer (~250 kB) and the
+/// product stay in cache and below glibc's mmap threshold (fresh zeroed pages on every call).
+const TIMBRAL_CHUNK: usize = 4;
+/// Frames per temporal matrix product (all 96 bands each; ~400 kB of im2col for 128 taps).
+const TEMPORAL_CHUNK: usize = 8;
+/// Rows per mid-end matrix product (~500 kB of im2col for the first layer).
+const MID_CHUNK: usize = 32;
+
 /// Batch norm folded into `y = x · scale + shift` per channel.
 #[derive(Debug, Clone)]
 struct Affine {
@@ -263,6 +271,14 @@ impl FastMusicnn {
         count: usize,
         (lo, hi): (usize, usize),
     ) -> Vec<f32> {
+        if count > TEMPORAL_CHUNK {
+            let mut out = Vec::with_capacity(count * conv.maps);
+            for c0 in (0..count).step_by(TEMPORAL_CHUNK) {
+                let n = TEMPORAL_CHUNK.min(count - c0);
+                out.extend(self.temporal_frames(conv, len, xt, rows, first + c0, n, (lo, hi)));
+            }
+            return out;
+        }
         let before = (len - 1) / 2;
         let mut a = vec![0.0f32; N_MELS * count * len];
         for m in 0..N_MELS {
@@ -298,20 +314,25 @@ impl FastMusicnn {
     fn mid_layer(&self, conv: &ConvMat, x: &[f32], cin: usize) -> Vec<f32> {
         let k = MIDEND_KERNEL * cin;
         let half = MIDEND_KERNEL / 2;
-        let mut a = vec![0.0f32; PATCH_FRAMES * k];
-        for t in 0..PATCH_FRAMES {
-            for i in 0..MIDEND_KERNEL {
-                let src = t as i64 + i as i64 - half as i64;
-                if (0..PATCH_FRAMES as i64).contains(&src) {
-                    let s = src as usize;
-                    a[t * k + i * cin..t * k + (i + 1) * cin]
-                        .copy_from_slice(&x[s * cin..(s + 1) * cin]);
+        let mut y = Vec::with_capacity(PATCH_FRAMES * conv.maps);
+        for t0 in (0..PATCH_FRAMES).step_by(MID_CHUNK) {
+            let n = MID_CHUNK.min(PATCH_FRAMES - t0);
+            let mut a = vec![0.0f32; n * k];
+            for (r, t) in (t0..t0 + n).enumerate() {
+                for i in 0..MIDEND_KERNEL {
+                    let src = t as i64 + i as i64 - half as i64;
+                    if (0..PATCH_FRAMES as i64).contains(&src) {
+                        let s = src as usize;
+                        a[r * k + i * cin..r * k + (i + 1) * cin]
+                            .copy_from_slice(&x[s * cin..(s + 1) * cin]);
+                    }
                 }
             }
-        }
-        let mut y = matmul(a, PATCH_FRAMES, &conv.weight, &self.device);
-        for r in y.chunks_mut(conv.maps) {
-            conv.activate(r);
+            let mut part = matmul(a, n, &conv.weight, &self.device);
+            for r in part.chunks_mut(conv.maps) {
+                conv.activate(r);
+            }
+            y.extend_from_slice(&part);
         }
         y
     }
@@ -338,14 +359,13 @@ impl FastMusicnn {
             }
         }
         // 1. Timbral features of every extended frame, in chunks (bounded im2col memory).
-        const CHUNK: usize = 64;
         let shared: Vec<Vec<f32>> = self
             .timbral
             .iter()
             .map(|(conv, width)| {
                 let mut all = Vec::with_capacity(ext_rows * conv.maps);
-                for c0 in (0..ext_rows).step_by(CHUNK) {
-                    let n = CHUNK.min(ext_rows - c0);
+                for c0 in (0..ext_rows).step_by(TIMBRAL_CHUNK) {
+                    let n = TIMBRAL_CHUNK.min(ext_rows - c0);
                     all.extend(self.timbral_frames(conv, *width, &ext, c0 as i64, n));
                 }
                 all
@@ -364,8 +384,8 @@ impl FastMusicnn {
             .iter()
             .map(|(conv, len)| {
                 let mut all = Vec::with_capacity(ext_rows * conv.maps);
-                for c0 in (0..ext_rows).step_by(CHUNK) {
-                    let n = CHUNK.min(ext_rows - c0);
+                for c0 in (0..ext_rows).step_by(TEMPORAL_CHUNK) {
+                    let n = TEMPORAL_CHUNK.min(ext_rows - c0);
                     all.extend(self.temporal_frames(
                         conv,
                         *len,
