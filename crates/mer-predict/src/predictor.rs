@@ -130,7 +130,16 @@ pub struct Predictor {
     kind: InputKind,
     embedder: Option<MusicnnEmbedder>,
     name: String,
+    /// Files are predicted in blocks of this many seconds of audio (see [`Self::with_blocks`]).
+    block_s: u32,
+    /// Seconds of context decoded on each side of a block and dropped after prediction.
+    margin_s: u32,
 }
+
+/// Default block: 5 minutes, with 1 minute of context on each side (multiples of 4 s, where
+/// musicnn's 256-sample hops meet the 0.5 s frames, and of 15 s, the CRNNs' window hop).
+const BLOCK_S: u32 = 300;
+const MARGIN_S: u32 = 60;
 
 fn cached(slot: &'static OnceLock<MerModel>, bytes: &[u8], name: &str) -> Result<MerModel> {
     if let Some(m) = slot.get() {
@@ -226,6 +235,8 @@ impl Predictor {
             kind,
             embedder,
             name: name.into(),
+            block_s: BLOCK_S,
+            margin_s: MARGIN_S,
         })
     }
 
@@ -244,13 +255,118 @@ impl Predictor {
         self.predict_file_interval(path, Interval::WHOLE)
     }
 
-    /// Predicts `interval` of an audio file.
+    /// Sets how long files are cut (default 300 s blocks with 60 s of context on each side):
+    /// a file is decoded as a stream and predicted block by block, so memory stays bounded
+    /// (~7 minutes of audio and its features) whatever the file's length. Each block's
+    /// features and model see `margin_s` of audio on each side, so the frames kept are those
+    /// of the whole file: exactly for the default model when both values are multiples of 4 s;
+    /// for a CRNN, when they are also multiples of its window hop (15 s for the embedded
+    /// `fast`). Files up to `block_s + margin_s` long are one block.
+    ///
+    /// # Panics
+    /// If `block_s` or `margin_s` is not a positive multiple of 4.
+    pub fn with_blocks(mut self, block_s: u32, margin_s: u32) -> Self {
+        assert!(
+            block_s > 0 && block_s.is_multiple_of(4) && margin_s > 0 && margin_s.is_multiple_of(4),
+            "blocks and margins must be positive multiples of 4 s, got {block_s} and {margin_s}"
+        );
+        self.block_s = block_s;
+        self.margin_s = margin_s;
+        self
+    }
+
+    /// Predicts `interval` of an audio file, streaming it block by block ([`Self::with_blocks`]).
     pub fn predict_file_interval(&self, path: &Path, interval: Interval) -> Result<SongPrediction> {
         interval.validate()?;
-        let audio = mer_audio::load(path, Some(MODEL_RATE))?;
-        let mut p = self.predict_16k(&audio.samples, interval, Some(path))?;
+        let mut stream = mer_audio::AudioStream::open(path, Some(MODEL_RATE))?;
+        let rate = f64::from(MODEL_RATE);
+        let at = |t: f64| (t * rate).round() as usize;
+        // Absolute sample indices: the interval [a, b) (b = None: to the end of the file).
+        let a = interval.start.map_or(0, at);
+        let b = interval.end.map(at);
+        let block = self.block_s as usize * MODEL_RATE as usize;
+        let margin = self.margin_s as usize * MODEL_RATE as usize;
+        let half_s = MODEL_RATE as usize / 2; // samples per 0.5 s frame
+        let mut buf: Vec<f32> = Vec::new(); // samples [buf_start, buf_start + buf.len())
+        let mut buf_start = a;
+        let mut pos = 0usize; // absolute index of the stream's next sample
+        let mut eof = false;
+        let mut core = a; // first sample of the next block's kept frames
+        let (mut arousal, mut valence) = (Vec::new(), Vec::new());
+        loop {
+            while !eof && buf_start + buf.len() < core + block + margin && b.is_none_or(|b| pos < b)
+            {
+                match stream.read_chunk()? {
+                    Some(c) => {
+                        let lo = a.saturating_sub(pos).min(c.len());
+                        let hi = b.map_or(c.len(), |b| b.saturating_sub(pos).min(c.len()));
+                        if hi > lo {
+                            buf.extend_from_slice(&c[lo..hi]);
+                        }
+                        pos += c.len();
+                    }
+                    None => eof = true,
+                }
+            }
+            let end = buf_start + buf.len();
+            let last = end < core + block + margin;
+            let lo = core.saturating_sub(margin).max(a);
+            let hi = if last { end } else { core + block + margin };
+            if hi <= lo {
+                let total = pos as f64 / rate;
+                let detail = if interval == Interval::WHOLE {
+                    String::new()
+                } else {
+                    format!(
+                        " in {:?}..{:?} s (the audio lasts {total:.2} s)",
+                        interval.start, interval.end
+                    )
+                };
+                return Err(PredictError::NoAudio {
+                    path: path.to_path_buf(),
+                    detail,
+                });
+            }
+            let (ba, bv) = self.predict_block(&buf[lo - buf_start..hi - buf_start], path)?;
+            let skip = (core - lo) / half_s;
+            let keep = if last {
+                ba.len()
+            } else {
+                skip + block / half_s
+            };
+            arousal.extend_from_slice(&ba[skip.min(ba.len())..keep.min(ba.len())]);
+            valence.extend_from_slice(&bv[skip.min(bv.len())..keep.min(bv.len())]);
+            if last {
+                break;
+            }
+            core += block;
+            let drop = core - margin - buf_start;
+            buf.drain(..drop);
+            buf_start += drop;
+        }
+        let end = b.map_or(pos, |b| b.min(pos));
+        let mut p = summarise(arousal, valence, (end - a) as f64 / rate, a as f64 / rate);
         p.path = Some(path.to_path_buf());
         Ok(p)
+    }
+
+    /// The model's dynamic series for one block of 16 kHz samples.
+    fn predict_block(&self, samples: &[f32], path: &Path) -> Result<(Vec<f32>, Vec<f32>)> {
+        let x = compute(self.kind, samples, self.embedder.as_ref())?; // [frames, feat]
+        if x.rows == 0 {
+            return Err(PredictError::NoAudio {
+                path: path.to_path_buf(),
+                detail: String::new(),
+            });
+        }
+        let pred = self
+            .model
+            .predict(&x.data, x.rows)
+            .map_err(|error| PredictError::Model {
+                source_name: self.name.clone(),
+                error,
+            })?;
+        Ok((pred.arousal, pred.valence))
     }
 
     /// Predicts mono samples in memory at `sample_rate` Hz (resampled to 16 kHz here).

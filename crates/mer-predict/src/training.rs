@@ -502,7 +502,7 @@ pub struct CvReport {
     /// Held-out dynamic series per clip (clip id, arousal, valence), for mixing variants
     /// offline ([`mix_held_out`]); not serialised.
     #[serde(skip)]
-    pub held_out: Vec<(String, Vec<f32>, Vec<f32>)>,
+    pub held_out: Vec<HeldSeries>,
 }
 
 /// The CV report of the average of several variants' held-out series (as if their models
@@ -511,7 +511,7 @@ pub struct CvReport {
 pub fn mix_held_out(name: &str, data: &SharedData, variants: &[CvReport]) -> CvReport {
     let mut held: Held = Vec::new();
     for (i, c) in data.clips.iter().enumerate() {
-        let series: Option<Vec<&(String, Vec<f32>, Vec<f32>)>> = variants
+        let series: Option<Vec<&HeldSeries>> = variants
             .iter()
             .map(|r| r.held_out.iter().find(|h| h.0 == c.id))
             .collect();
@@ -531,6 +531,12 @@ pub fn mix_held_out(name: &str, data: &SharedData, variants: &[CvReport]) -> CvR
     let folds = variants.first().map_or(0, |r| r.folds);
     report(name, data, &held, folds, 0.0)
 }
+
+/// A clip's held-out dynamic series: (clip id, arousal, valence).
+pub type HeldSeries = (String, Vec<f32>, Vec<f32>);
+
+/// A dynamic series: (arousal, valence).
+type Series = (Vec<f32>, Vec<f32>);
 
 /// Held-out static predictions of each clip: (clip index, [arousal, valence], series).
 type Held = Vec<(usize, [f32; 2], Option<(Vec<f32>, Vec<f32>)>)>;
@@ -612,7 +618,7 @@ pub fn cross_validate_mix(
     let t0 = std::time::Instant::now();
     let mut held: Held = Vec::new();
     for fold in 0..k {
-        let mut sums: Vec<Option<(Vec<f32>, Vec<f32>)>> = vec![None; data.clips.len()];
+        let mut sums: Vec<Option<Series>> = vec![None; data.clips.len()];
         for p in members {
             let tr: Vec<Example> = data
                 .clips

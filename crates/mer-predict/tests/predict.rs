@@ -265,3 +265,32 @@ fn default_recipe_trains_and_round_trips_on_real_clips() {
         / 8.0;
     assert!(mean_4q.abs() < 0.1, "4Q mean valence {mean_4q}");
 }
+
+/// Long files are decoded as a stream and predicted in blocks with context on each side
+/// (bounded memory): with small blocks the default model gives the whole-file series.
+#[test]
+fn block_wise_prediction_equals_the_whole_file() {
+    let Some(path) = deam(2) else { return };
+    let whole = Predictor::default_model().unwrap();
+    let blocks = Predictor::default_model().unwrap().with_blocks(12, 8);
+    for iv in [
+        Interval::WHOLE,
+        Interval {
+            start: Some(5.0),
+            end: Some(40.5),
+        },
+    ] {
+        let w = whole.predict_file_interval(&path, iv).unwrap();
+        let k = blocks.predict_file_interval(&path, iv).unwrap();
+        assert_eq!(w.dynamic_arousal.len(), k.dynamic_arousal.len(), "{iv:?}");
+        assert_eq!(w.duration_s, k.duration_s);
+        let max_diff = w
+            .dynamic_arousal
+            .iter()
+            .zip(&k.dynamic_arousal)
+            .chain(w.dynamic_valence.iter().zip(&k.dynamic_valence))
+            .map(|(x, y)| (x - y).abs())
+            .fold(0f32, f32::max);
+        assert!(max_diff <= 1e-5, "{iv:?}: max diff {max_diff}");
+    }
+}
