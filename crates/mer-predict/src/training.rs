@@ -18,7 +18,8 @@ use mer_model::burn::tensor::Device;
 use mer_model::crnn::CrnnConfig;
 use mer_model::ridge::{RidgeConfig, RidgeRow};
 use mer_model::{
-    Example, FeatureSpec, MerModel, ModelConfig, Standardizer, TrainConfig, TrainSet, train,
+    ClipLabels, DynamicLabels, Example, FeatureSpec, MerModel, ModelConfig, Standardizer,
+    TrainConfig, TrainSet, train,
 };
 use mer_musicnn::MusicnnEmbedder;
 use rayon::prelude::*;
@@ -52,22 +53,16 @@ impl Clip {
     /// Panics if `kind` needs musicnn features that were not computed.
     pub fn example(&self, kind: InputKind) -> Example {
         let m = crate::features::assemble(kind, self.musicnn.as_ref(), &self.logmel);
-        let (rows, dynamic) = match &self.dynamic {
-            Some((first, a, v)) => {
-                let end = (first + a.len()).min(m.rows);
-                let n = end.saturating_sub(*first);
-                (*first..end, Some((a[..n].to_vec(), v[..n].to_vec())))
-            }
-            None => (0..m.rows, None),
-        };
-        Example {
-            id: self.id.clone(),
-            features: m.data[rows.start * m.cols..rows.end * m.cols].to_vec(),
-            n_frames: rows.len(),
-            dynamic,
+        let labels = ClipLabels {
             static_av: self.static_av,
             quadrant: self.quadrant,
-        }
+            dynamic: self.dynamic.as_ref().map(|(first, a, v)| DynamicLabels {
+                first_frame: *first,
+                arousal: a,
+                valence: v,
+            }),
+        };
+        Example::from_frames(self.id.clone(), m.data, m.cols, labels)
     }
 }
 
