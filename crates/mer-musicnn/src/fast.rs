@@ -82,6 +82,18 @@ impl ConvMat {
             *v = (*v + self.bias[o]).max(0.0) * self.norm.scale[o] + self.norm.shift[o];
         }
     }
+
+    /// [`Self::activate`] of the product row `r`, max-pooled into `out` (`max(out, ·)`).
+    #[inline]
+    fn activate_max(&self, r: &[f32], out: &mut [f32]) {
+        for ((v, m), (b, (a, c))) in r.iter().zip(out.iter_mut()).zip(
+            self.bias
+                .iter()
+                .zip(self.norm.scale.iter().zip(&self.norm.shift)),
+        ) {
+            *m = m.max((v + b).max(0.0) * a + c);
+        }
+    }
 }
 
 /// The network's parameters rearranged for the matrix-product path.
@@ -108,6 +120,24 @@ fn vec1(t: Tensor<1>) -> Vec<f32> {
 
 fn to_mat(rows: usize, cols: usize, data: Vec<f32>, device: &Device) -> Tensor<2> {
     Tensor::from_data(TensorData::new(data, [rows, cols]), device)
+}
+
+/// Calls `f` with the product `a [rows, k] · w [k, n]` (row-major `[rows, n]`), read in
+/// place from burn's output buffer (no copy into a new `Vec` per product).
+fn with_product<R>(
+    a: Vec<f32>,
+    rows: usize,
+    w: &Tensor<2>,
+    device: &Device,
+    f: impl FnOnce(&[f32]) -> R,
+) -> R {
+    let [k, _] = w.dims();
+    let data = to_mat(rows, k, a, device).matmul(w.clone()).into_data();
+    match data.as_slice::<f32>() {
+        Ok(y) => f(y),
+        // Misaligned or not f32 storage: read a copy.
+        Err(_) => f(&data.iter::<f32>().collect::<Vec<_>>()),
+    }
 }
 
 /// `a [rows, k] · w [k, n]` → `[rows, n]` row-major.
@@ -242,19 +272,18 @@ impl FastMusicnn {
                 }
             }
         }
-        let mut y = matmul(a, count * positions, &conv.weight, &self.device); // [count·positions, maps]
         let maps = conv.maps;
         let mut out = vec![f32::NEG_INFINITY; count * maps];
-        for t in 0..count {
-            let o = &mut out[t * maps..(t + 1) * maps];
-            for f in 0..positions {
-                let r = &mut y[(t * positions + f) * maps..(t * positions + f + 1) * maps];
-                conv.activate(r);
-                for (m, v) in o.iter_mut().zip(r.iter()) {
-                    *m = m.max(*v);
+        // [count·positions, maps]
+        with_product(a, count * positions, &conv.weight, &self.device, |y| {
+            for t in 0..count {
+                let o = &mut out[t * maps..(t + 1) * maps];
+                for f in 0..positions {
+                    let r = &y[(t * positions + f) * maps..(t * positions + f + 1) * maps];
+                    conv.activate_max(r, o);
                 }
             }
-        }
+        });
         out
     }
 
@@ -280,33 +309,57 @@ impl FastMusicnn {
             return out;
         }
         let before = (len - 1) / 2;
-        let mut a = vec![0.0f32; N_MELS * count * len];
+        // Taps of row t: j in [j_lo, j_hi) read frames inside [lo, hi), the others read zero.
+        let taps = |t: usize| {
+            // Tap j reads frame u0 + j.
+            let u0 = (first + t) as i64 - before as i64;
+            let j_lo = (lo as i64 - u0).clamp(0, len as i64) as usize;
+            let j_hi = (hi as i64 - u0).clamp(0, len as i64) as usize;
+            (u0, j_lo, j_hi)
+        };
+        // Taps that are zero for every row of the chunk (near a patch edge) are left out of
+        // the product: the union [k0, k1) of the rows' ranges (at least one tap).
+        let (mut k0, mut k1) = (len, 0);
+        for t in 0..count {
+            let (_, j_lo, j_hi) = taps(t);
+            if j_hi > j_lo {
+                k0 = k0.min(j_lo);
+                k1 = k1.max(j_hi);
+            }
+        }
+        if k1 <= k0 {
+            (k0, k1) = (0, 1);
+        }
+        let k = k1 - k0;
+        let mut a = vec![0.0f32; N_MELS * count * k];
         for m in 0..N_MELS {
             let band = &xt[m * rows..(m + 1) * rows];
             for t in 0..count {
-                let dst = (m * count + t) * len;
-                // Tap j reads frame u0 + j.
-                let u0 = (first + t) as i64 - before as i64;
-                let j_lo = (lo as i64 - u0).clamp(0, len as i64) as usize;
-                let j_hi = (hi as i64 - u0).clamp(0, len as i64) as usize;
+                let dst = (m * count + t) * k;
+                let (u0, j_lo, j_hi) = taps(t);
                 if j_hi > j_lo {
                     let src = (u0 + j_lo as i64) as usize;
-                    a[dst + j_lo..dst + j_hi].copy_from_slice(&band[src..src + j_hi - j_lo]);
+                    a[dst + j_lo - k0..dst + j_hi - k0]
+                        .copy_from_slice(&band[src..src + j_hi - j_lo]);
                 }
             }
         }
-        let mut y = matmul(a, N_MELS * count, &conv.weight, &self.device); // [(m, t), maps]
+        let weight = if k == len {
+            conv.weight.clone()
+        } else {
+            conv.weight.clone().slice([k0..k1, 0..conv.maps])
+        };
         let maps = conv.maps;
         let mut out = vec![f32::NEG_INFINITY; count * maps];
-        for m in 0..N_MELS {
-            for t in 0..count {
-                let r = &mut y[(m * count + t) * maps..(m * count + t + 1) * maps];
-                conv.activate(r);
-                for (o, v) in out[t * maps..(t + 1) * maps].iter_mut().zip(r.iter()) {
-                    *o = o.max(*v);
+        // [(m, t), maps]
+        with_product(a, N_MELS * count, &weight, &self.device, |y| {
+            for m in 0..N_MELS {
+                for t in 0..count {
+                    let r = &y[(m * count + t) * maps..(m * count + t + 1) * maps];
+                    conv.activate_max(r, &mut out[t * maps..(t + 1) * maps]);
                 }
             }
-        }
+        });
         out
     }
 
@@ -328,11 +381,13 @@ impl FastMusicnn {
                     }
                 }
             }
-            let mut part = matmul(a, n, &conv.weight, &self.device);
-            for r in part.chunks_mut(conv.maps) {
-                conv.activate(r);
-            }
-            y.extend_from_slice(&part);
+            with_product(a, n, &conv.weight, &self.device, |part| {
+                let start = y.len();
+                y.extend_from_slice(part);
+                for r in y[start..].chunks_mut(conv.maps) {
+                    conv.activate(r);
+                }
+            });
         }
         y
     }
