@@ -20,6 +20,14 @@ pub enum PredictError {
         /// What went wrong.
         error: mer_model::ModelError,
     },
+    /// Features could not be computed from a file.
+    #[error("{path}: computing features: {reason}")]
+    Features {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        reason: String,
+    },
     /// A file gave no audio (or none in the requested interval).
     #[error("{path}: no audio{detail}")]
     NoAudio {

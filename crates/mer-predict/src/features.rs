@@ -17,7 +17,7 @@
 //!
 //! Frame `k` covers `[0.5k, 0.5k + 0.5)` s of the (cropped) audio in all three.
 
-use mer_features::{Matrix, pool_2hz};
+use mer_features::{Matrix, MelConfig, pool_2hz};
 use mer_musicnn::MusicnnEmbedder;
 use mer_musicnn::frontend::{self, HOP_LENGTH, N_MELS, SAMPLE_RATE};
 use serde::{Deserialize, Serialize};
@@ -39,24 +39,52 @@ pub enum InputKind {
     LogMel,
     /// Both, `[frames, 296]` (musicnn columns first).
     Both,
+    /// 40 log-mel bands of the paper (Malik et al. 2017: 44.1 kHz, n_fft 2048, hop 1024, no
+    /// upper limit), 2 Hz: what `mer train --features logmel` writes. Computed from the file
+    /// at 44.1 kHz, not from the 16 kHz samples; not in [`InputKind::ALL`].
+    LogMel40,
+    /// The same with the bands limited to 10 kHz: `mer train --features logmel-10k` (its
+    /// default).
+    LogMel40Fmax10k,
 }
 
 impl InputKind {
     /// Every kind.
     pub const ALL: [InputKind; 3] = [InputKind::Musicnn, InputKind::LogMel, InputKind::Both];
 
-    /// Feature-set name written into model files.
+    /// The kinds computed from the file at 44.1 kHz (models written by `mer train`).
+    pub const FROM_FILE: [InputKind; 2] = [InputKind::LogMel40, InputKind::LogMel40Fmax10k];
+
+    /// Feature-set name written into model files (for the 44.1 kHz log-mels, the names
+    /// `mer train` writes).
     pub fn feature_set(self) -> &'static str {
         match self {
             InputKind::Musicnn => mer_musicnn::FEATURE_SET,
             InputKind::LogMel => LOGMEL_FEATURE_SET,
             InputKind::Both => BOTH_FEATURE_SET,
+            InputKind::LogMel40 => "logmel40-malik2017",
+            InputKind::LogMel40Fmax10k => "logmel40-fmax10k",
         }
     }
 
     /// The kind whose [`feature_set`](Self::feature_set) is `name`.
     pub fn from_feature_set(name: &str) -> Option<InputKind> {
-        Self::ALL.into_iter().find(|k| k.feature_set() == name)
+        Self::ALL
+            .into_iter()
+            .chain(Self::FROM_FILE)
+            .find(|k| k.feature_set() == name)
+    }
+
+    /// The mel settings of the kinds computed at 44.1 kHz (`None` for the 16 kHz kinds).
+    pub fn mel_44k(self) -> Option<MelConfig> {
+        match self {
+            InputKind::LogMel40 => Some(MelConfig::malik2017()),
+            InputKind::LogMel40Fmax10k => Some(MelConfig {
+                fmax: Some(10_000.0),
+                ..MelConfig::malik2017()
+            }),
+            _ => None,
+        }
     }
 
     /// Values per frame.
@@ -65,12 +93,13 @@ impl InputKind {
             InputKind::Musicnn => mer_musicnn::EMBEDDING_DIM,
             InputKind::LogMel => N_MELS,
             InputKind::Both => mer_musicnn::EMBEDDING_DIM + N_MELS,
+            InputKind::LogMel40 | InputKind::LogMel40Fmax10k => 40,
         }
     }
 
     /// Whether computing the features runs musicnn.
     pub fn needs_musicnn(self) -> bool {
-        !matches!(self, InputKind::LogMel)
+        matches!(self, InputKind::Musicnn | InputKind::Both)
     }
 
     /// A short name for reports (`musicnn`, `logmel`, `both`).
@@ -79,6 +108,8 @@ impl InputKind {
             InputKind::Musicnn => "musicnn",
             InputKind::LogMel => "logmel",
             InputKind::Both => "both",
+            InputKind::LogMel40 => "logmel40",
+            InputKind::LogMel40Fmax10k => "logmel40-10k",
         }
     }
 }
@@ -103,9 +134,13 @@ pub fn compute_all(
 
 /// The features of `kind` from [`compute_all`]'s parts: `[frames, kind.n_features()]`.
 ///
-/// Panics if `kind` needs musicnn and `musicnn` is `None` (a programming error).
+/// Panics if `kind` needs musicnn and `musicnn` is `None`, or is a 44.1 kHz kind (programming
+/// errors: those come from the file, see [`InputKind::mel_44k`]).
 pub fn assemble(kind: InputKind, musicnn: Option<&Matrix>, logmel: &Matrix) -> Matrix {
     match kind {
+        InputKind::LogMel40 | InputKind::LogMel40Fmax10k => {
+            panic!("{kind:?} is computed from 44.1 kHz audio, not assembled")
+        }
         InputKind::LogMel => logmel.clone(),
         InputKind::Musicnn => musicnn.expect("musicnn features computed").clone(),
         InputKind::Both => {
@@ -138,10 +173,23 @@ mod tests {
 
     #[test]
     fn feature_set_names_round_trip() {
-        for k in InputKind::ALL {
+        for k in InputKind::ALL.into_iter().chain(InputKind::FROM_FILE) {
             assert_eq!(InputKind::from_feature_set(k.feature_set()), Some(k));
         }
-        assert_eq!(InputKind::from_feature_set("logmel40-malik2017"), None);
+        // The CLI's other feature sets are not computed here.
+        assert_eq!(
+            InputKind::from_feature_set("mediaeval260-mer-smile-44k"),
+            None
+        );
+        assert_eq!(InputKind::from_feature_set("deam-opensmile-260"), None);
+        // The 44.1 kHz log-mels come from the file, and only they have mel settings.
+        for k in InputKind::ALL {
+            assert!(k.mel_44k().is_none());
+        }
+        assert_eq!(
+            InputKind::LogMel40Fmax10k.mel_44k().and_then(|c| c.fmax),
+            Some(10_000.0)
+        );
     }
 
     #[test]

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{PredictError, Result};
 use crate::features::{InputKind, MODEL_RATE, compute};
+use mer_features::{Matrix, MelConfig};
 
 /// The embedded default model: a ridge head on musicnn embeddings, applied per frame
 /// (see `models/REPORT.md`; `mer train --preset default` rebuilds it).
@@ -213,7 +214,12 @@ impl Predictor {
             PredictError::UnknownFeatures {
                 source_name: name.into(),
                 name: feat.name.clone(),
-                known: InputKind::ALL.map(InputKind::feature_set).join(", "),
+                known: InputKind::ALL
+                    .into_iter()
+                    .chain(InputKind::FROM_FILE)
+                    .map(InputKind::feature_set)
+                    .collect::<Vec<_>>()
+                    .join(", "),
             }
         })?;
         if model.header.model.n_features() != kind.n_features() {
@@ -278,6 +284,9 @@ impl Predictor {
     /// Predicts `interval` of an audio file, streaming it block by block ([`Self::with_blocks`]).
     pub fn predict_file_interval(&self, path: &Path, interval: Interval) -> Result<SongPrediction> {
         interval.validate()?;
+        if let Some(cfg) = self.kind.mel_44k() {
+            return self.predict_file_mel_44k(path, interval, &cfg);
+        }
         let mut stream = mer_audio::AudioStream::open(path, Some(MODEL_RATE))?;
         let rate = f64::from(MODEL_RATE);
         let at = |t: f64| (t * rate).round() as usize;
@@ -350,6 +359,67 @@ impl Predictor {
         Ok(p)
     }
 
+    /// A model on the paper's 44.1 kHz log-mel (`mer train --features logmel|logmel-10k`):
+    /// the log-mel is streamed over the whole file (its 2 Hz rows are small), then the
+    /// interval's frames are kept (its ends rounded to the 0.5 s frames).
+    fn predict_file_mel_44k(
+        &self,
+        path: &Path,
+        interval: Interval,
+        cfg: &MelConfig,
+    ) -> Result<SongPrediction> {
+        let out = mer_features::log_mel_file(path, cfg).map_err(|e| match e {
+            mer_features::FeatureError::Audio(a) => PredictError::Audio(a),
+            other => PredictError::Features {
+                path: path.to_path_buf(),
+                reason: other.to_string(),
+            },
+        })?;
+        let x = mer_features::pool_2hz(&out.features, cfg.hop_length, cfg.sample_rate);
+        let total = out.n_samples as f64 / f64::from(cfg.sample_rate);
+        self.predict_rows(&x, interval, total, Some(path))
+    }
+
+    /// Predicts the 2 Hz rows of `x` (the whole audio, `total_s` long) inside `interval`.
+    fn predict_rows(
+        &self,
+        x: &Matrix,
+        interval: Interval,
+        total_s: f64,
+        path: Option<&Path>,
+    ) -> Result<SongPrediction> {
+        let start = interval.start.unwrap_or(0.0);
+        let end = interval.end.map_or(total_s, |e| e.min(total_s));
+        let a = ((start / HOP_S).round() as usize).min(x.rows);
+        let b = interval
+            .end
+            .map_or(x.rows, |e| ((e / HOP_S).ceil() as usize).min(x.rows));
+        if b <= a || end <= start {
+            let detail = if interval == Interval::WHOLE {
+                String::new()
+            } else {
+                format!(
+                    " in {:?}..{:?} s (the audio lasts {total_s:.2} s)",
+                    interval.start, interval.end
+                )
+            };
+            return Err(PredictError::NoAudio {
+                path: path.map_or_else(|| PathBuf::from("<samples>"), Path::to_path_buf),
+                detail,
+            });
+        }
+        let pred = self
+            .model
+            .predict(&x.data[a * x.cols..b * x.cols], b - a)
+            .map_err(|error| PredictError::Model {
+                source_name: self.name.clone(),
+                error,
+            })?;
+        let mut p = summarise(pred.arousal, pred.valence, end - start, start);
+        p.path = path.map(Path::to_path_buf);
+        Ok(p)
+    }
+
     /// The model's dynamic series for one block of 16 kHz samples.
     fn predict_block(&self, samples: &[f32], path: &Path) -> Result<(Vec<f32>, Vec<f32>)> {
         let x = compute(self.kind, samples, self.embedder.as_ref())?; // [frames, feat]
@@ -389,6 +459,20 @@ impl Predictor {
             return Err(PredictError::BadSamples(format!(
                 "non-finite sample at index {i}"
             )));
+        }
+        if let Some(cfg) = self.kind.mel_44k() {
+            let resampled;
+            let s44: &[f32] = if sample_rate == cfg.sample_rate {
+                samples
+            } else {
+                resampled = resample(samples, sample_rate, cfg.sample_rate)?;
+                &resampled
+            };
+            let lm = mer_features::log_mel(s44, &cfg)
+                .map_err(|e| PredictError::BadSamples(format!("log-mel: {e}")))?;
+            let x = mer_features::pool_2hz(&lm, cfg.hop_length, cfg.sample_rate);
+            let total = s44.len() as f64 / f64::from(cfg.sample_rate);
+            return self.predict_rows(&x, interval, total, None);
         }
         let resampled;
         let s16: &[f32] = if sample_rate == MODEL_RATE {

@@ -294,3 +294,95 @@ fn block_wise_prediction_equals_the_whole_file() {
         assert!(max_diff <= 1e-5, "{iv:?}: max diff {max_diff}");
     }
 }
+
+/// `mer predict --model` runs models `mer train` writes on its default features (40-band
+/// log-mel to 10 kHz at 44.1 kHz, `logmel40-fmax10k`): the predictor computes them from the
+/// file and predicts what the model predicts on them; an interval keeps its frames.
+#[test]
+fn models_on_the_papers_44k_log_mel_run_from_files() {
+    use mer_features::{MelConfig, log_mel_file, pool_2hz};
+    use mer_model::ridge::RidgeConfig;
+    use mer_model::{Example, FeatureSpec, ModelConfig, TrainConfig, TrainSet};
+    use mer_predict::InputKind;
+    let Some(data) = mer_audio::testdata::shared_data() else {
+        eprintln!("skipping: shared data not found");
+        return;
+    };
+    let cfg = MelConfig {
+        fmax: Some(10_000.0),
+        ..MelConfig::malik2017()
+    };
+    let feats = |p: &Path| {
+        let o = log_mel_file(p, &cfg).unwrap();
+        pool_2hz(&o.features, cfg.hop_length, cfg.sample_rate)
+    };
+    let mut items = mer_data::load_lenient(&data.join("musifeast17"), mer_data::Format::Musifeast)
+        .unwrap()
+        .items;
+    items.sort_by(|a, b| a.id.cmp(&b.id));
+    let examples: Vec<Example> = items
+        .iter()
+        .take(6)
+        .map(|it| {
+            let m = feats(&it.audio);
+            Example {
+                id: it.id.clone(),
+                features: m.data.clone(),
+                n_frames: m.rows,
+                dynamic: None,
+                static_av: it.labels.static_av.map(|s| [s.arousal, s.valence]),
+                quadrant: None,
+            }
+        })
+        .collect();
+    let spec = FeatureSpec {
+        name: "logmel40-fmax10k".into(),
+        version: "1".into(),
+        n_features: 40,
+        frame_rate_hz: 2.0,
+    };
+    let set = TrainSet {
+        train: &examples,
+        val: Some(&[]),
+        features: spec,
+        datasets: vec!["MUSIFEAST-17 (6 clips)".into()],
+    };
+    let model_cfg = ModelConfig::Ridge(RidgeConfig {
+        n_features: 40,
+        lambda: 1.0,
+    });
+    let (model, _) = mer_model::train(
+        &model_cfg,
+        &set,
+        &TrainConfig::default(),
+        &mer_model::burn::tensor::Device::flex(),
+    )
+    .unwrap();
+    let p = Predictor::from_model(model.clone(), "test").unwrap();
+    assert_eq!(p.input_kind(), InputKind::LogMel40Fmax10k);
+    let path = deam(10).unwrap();
+    let x = feats(&path);
+    let direct = model.predict(&x.data, x.rows).unwrap();
+    let clamp = |v: &[f32]| v.iter().map(|x| x.clamp(-1.0, 1.0)).collect::<Vec<_>>();
+    let r = p.predict_file(&path).unwrap();
+    assert_eq!(r.dynamic_arousal, clamp(&direct.arousal));
+    assert_eq!(r.dynamic_valence, clamp(&direct.valence));
+    let iv = p
+        .predict_file_interval(
+            &path,
+            Interval {
+                start: Some(5.0),
+                end: Some(20.0),
+            },
+        )
+        .unwrap();
+    assert_eq!(iv.dynamic_arousal, clamp(&direct.arousal[10..40]));
+    assert_eq!(iv.start_s, 5.0);
+    assert!((iv.duration_s - 15.0).abs() < 1e-9);
+    // A missing file is still one error naming it.
+    let e = p
+        .predict_file(Path::new("/nonexistent/x.mp3"))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("/nonexistent/x.mp3"), "{e}");
+}
