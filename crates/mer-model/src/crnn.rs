@@ -77,6 +77,17 @@ impl Default for CrnnConfig {
 /// Longest sequence the positional encoding of an attention-only branch covers (frames).
 const MAX_ATTENTION_FRAMES: usize = 4096;
 
+/// BatchNorm's running mean and variance with fixed ids instead of burn's random ones: model
+/// files record the ids, and `MerModel::to_bytes` renumbers every other parameter, so that
+/// the same weights always give the same file.
+fn fixed_state_ids(mut norm: burn::nn::BatchNorm) -> burn::nn::BatchNorm {
+    use burn::module::{ParamId, RunningState};
+    norm.running_mean =
+        RunningState::with_id(ParamId::from(u64::MAX - 1), norm.running_mean.value());
+    norm.running_var = RunningState::with_id(ParamId::from(u64::MAX), norm.running_var.value());
+    norm
+}
+
 impl CrnnConfig {
     /// Checks sizes before building.
     pub fn validate(&self) -> Result<()> {
@@ -127,7 +138,7 @@ impl CrnnConfig {
             conv: Conv2dConfig::new([1, self.conv_filters], [self.conv_kernel; 2])
                 .with_padding(PaddingConfig2d::Explicit(p, p, p, p))
                 .init(device),
-            norm: BatchNormConfig::new(self.conv_filters).init(device),
+            norm: fixed_state_ids(BatchNormConfig::new(self.conv_filters).init(device)),
             pool: MaxPool2dConfig::new([1, self.pool_freq])
                 .with_strides([1, self.pool_freq])
                 .init(),

@@ -63,6 +63,46 @@ pub struct TrainingInfo {
     pub config: serde_json::Value,
 }
 
+/// Renumbers parameters 1, 2, … in module order. burn draws parameter ids at random and
+/// records them, so without this two trainings that end on the same weights write different
+/// files; with it a model file is a function of its weights (`mer train --preset` is
+/// reproducible byte for byte). Ids only key optimiser state, which model files do not hold.
+struct PositionalIds(u64);
+
+impl PositionalIds {
+    fn renumber<T: burn::module::Parameter>(
+        &mut self,
+        p: burn::module::Param<T>,
+    ) -> burn::module::Param<T> {
+        let (_, value, mapper) = p.consume();
+        self.0 += 1;
+        burn::module::Param::from_mapped_value(burn::module::ParamId::from(self.0), value, mapper)
+    }
+}
+
+impl burn::module::ModuleMapper for PositionalIds {
+    fn map_float<const D: usize>(
+        &mut self,
+        param: burn::module::Param<burn::tensor::Tensor<D>>,
+    ) -> burn::module::Param<burn::tensor::Tensor<D>> {
+        self.renumber(param)
+    }
+
+    fn map_int<const D: usize>(
+        &mut self,
+        param: burn::module::Param<burn::tensor::Tensor<D, burn::tensor::Int>>,
+    ) -> burn::module::Param<burn::tensor::Tensor<D, burn::tensor::Int>> {
+        self.renumber(param)
+    }
+
+    fn map_bool<const D: usize>(
+        &mut self,
+        param: burn::module::Param<burn::tensor::Tensor<D, burn::tensor::Bool>>,
+    ) -> burn::module::Param<burn::tensor::Tensor<D, burn::tensor::Bool>> {
+        self.renumber(param)
+    }
+}
+
 /// Reads `null` (how serde_json writes NaN) back as NaN.
 fn nan_if_null<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<f32, D::Error> {
     Ok(Option::<f32>::deserialize(d)?.unwrap_or(f32::NAN))
@@ -117,6 +157,7 @@ impl MerModel {
         let weights: Vec<u8> = match &self.net {
             Some(net) => net
                 .clone()
+                .map(&mut PositionalIds(0))
                 .into_record()
                 .into_bytes()
                 .map_err(|e| ModelError::InvalidConfig(format!("weights not serialisable: {e}")))?
