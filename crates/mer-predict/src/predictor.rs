@@ -322,21 +322,9 @@ impl Predictor {
             let lo = core.saturating_sub(margin).max(a);
             let hi = if last { end } else { core + block + margin };
             if hi <= lo {
-                let total = pos as f64 / rate;
-                let detail = if interval == Interval::WHOLE {
-                    String::new()
-                } else {
-                    format!(
-                        " in {:?}..{:?} s (the audio lasts {total:.2} s)",
-                        interval.start, interval.end
-                    )
-                };
-                return Err(PredictError::NoAudio {
-                    path: path.to_path_buf(),
-                    detail,
-                });
+                return Err(no_audio(Some(path), interval, pos as f64 / rate));
             }
-            let (ba, bv) = self.predict_block(&buf[lo - buf_start..hi - buf_start], path)?;
+            let (ba, bv) = self.predict_block(&buf[lo - buf_start..hi - buf_start], Some(path))?;
             let skip = (core - lo) / half_s;
             let keep = if last {
                 ba.len()
@@ -395,43 +383,29 @@ impl Predictor {
             .end
             .map_or(x.rows, |e| ((e / HOP_S).ceil() as usize).min(x.rows));
         if b <= a || end <= start {
-            let detail = if interval == Interval::WHOLE {
-                String::new()
-            } else {
-                format!(
-                    " in {:?}..{:?} s (the audio lasts {total_s:.2} s)",
-                    interval.start, interval.end
-                )
-            };
-            return Err(PredictError::NoAudio {
-                path: path.map_or_else(|| PathBuf::from("<samples>"), Path::to_path_buf),
-                detail,
-            });
+            return Err(no_audio(path, interval, total_s));
         }
-        let pred = self
-            .model
-            .predict(&x.data[a * x.cols..b * x.cols], b - a)
-            .map_err(|error| PredictError::Model {
-                source_name: self.name.clone(),
-                error,
-            })?;
-        let mut p = summarise(pred.arousal, pred.valence, end - start, start);
+        let (arousal, valence) = self.run_model(&x.data[a * x.cols..b * x.cols], b - a)?;
+        let mut p = summarise(arousal, valence, end - start, start);
         p.path = path.map(Path::to_path_buf);
         Ok(p)
     }
 
-    /// The model's dynamic series for one block of 16 kHz samples.
-    fn predict_block(&self, samples: &[f32], path: &Path) -> Result<(Vec<f32>, Vec<f32>)> {
+    /// The model's dynamic series for one block of 16 kHz samples (`path`: `None` for
+    /// samples in memory).
+    fn predict_block(&self, samples: &[f32], path: Option<&Path>) -> Result<(Vec<f32>, Vec<f32>)> {
         let x = compute(self.kind, samples, self.embedder.as_ref())?; // [frames, feat]
         if x.rows == 0 {
-            return Err(PredictError::NoAudio {
-                path: path.to_path_buf(),
-                detail: String::new(),
-            });
+            return Err(no_audio(path, Interval::WHOLE, 0.0));
         }
+        self.run_model(&x.data, x.rows)
+    }
+
+    /// The model on features `[n_frames, feat]`: (arousal, valence) per frame.
+    fn run_model(&self, x: &[f32], n_frames: usize) -> Result<(Vec<f32>, Vec<f32>)> {
         let pred = self
             .model
-            .predict(&x.data, x.rows)
+            .predict(x, n_frames)
             .map_err(|error| PredictError::Model {
                 source_name: self.name.clone(),
                 error,
@@ -461,70 +435,58 @@ impl Predictor {
             )));
         }
         if let Some(cfg) = self.kind.mel_44k() {
-            let resampled;
-            let s44: &[f32] = if sample_rate == cfg.sample_rate {
-                samples
-            } else {
-                resampled = resample(samples, sample_rate, cfg.sample_rate)?;
-                &resampled
-            };
-            let lm = mer_features::log_mel(s44, &cfg)
+            let s44 = at_rate(samples, sample_rate, cfg.sample_rate)?;
+            let lm = mer_features::log_mel(&s44, &cfg)
                 .map_err(|e| PredictError::BadSamples(format!("log-mel: {e}")))?;
             let x = mer_features::pool_2hz(&lm, cfg.hop_length, cfg.sample_rate);
             let total = s44.len() as f64 / f64::from(cfg.sample_rate);
             return self.predict_rows(&x, interval, total, None);
         }
-        let resampled;
-        let s16: &[f32] = if sample_rate == MODEL_RATE {
-            samples
-        } else {
-            resampled = resample(samples, sample_rate, MODEL_RATE)?;
-            &resampled
-        };
-        self.predict_16k(s16, interval, None)
+        let s16 = at_rate(samples, sample_rate, MODEL_RATE)?;
+        self.predict_16k(&s16, interval)
     }
 
-    fn predict_16k(
-        &self,
-        samples: &[f32],
-        interval: Interval,
-        path: Option<&Path>,
-    ) -> Result<SongPrediction> {
+    /// Predicts `interval` of 16 kHz samples in memory.
+    fn predict_16k(&self, samples: &[f32], interval: Interval) -> Result<SongPrediction> {
         let (a, b) = interval.samples(samples.len(), MODEL_RATE);
-        let no_audio = |detail: String| PredictError::NoAudio {
-            path: path.map_or_else(|| PathBuf::from("<samples>"), Path::to_path_buf),
-            detail,
-        };
         if b <= a {
             let total = samples.len() as f64 / f64::from(MODEL_RATE);
-            let detail = if interval == Interval::WHOLE {
-                String::new()
-            } else {
-                format!(
-                    " in {:?}..{:?} s (the audio lasts {total:.2} s)",
-                    interval.start, interval.end
-                )
-            };
-            return Err(no_audio(detail));
+            return Err(no_audio(None, interval, total));
         }
-        let x = compute(self.kind, &samples[a..b], self.embedder.as_ref())?; // [frames, feat]
-        if x.rows == 0 {
-            return Err(no_audio(String::new()));
-        }
-        let pred = self
-            .model
-            .predict(&x.data, x.rows)
-            .map_err(|error| PredictError::Model {
-                source_name: self.name.clone(),
-                error,
-            })?;
+        let (arousal, valence) = self.predict_block(&samples[a..b], None)?;
         Ok(summarise(
-            pred.arousal,
-            pred.valence,
+            arousal,
+            valence,
             (b - a) as f64 / f64::from(MODEL_RATE),
             a as f64 / f64::from(MODEL_RATE),
         ))
     }
+}
+
+/// "No audio" for a file (`None`: samples in memory), naming the interval and the audio's
+/// length `total_s` when an interval was asked for.
+fn no_audio(path: Option<&Path>, interval: Interval, total_s: f64) -> PredictError {
+    let detail = if interval == Interval::WHOLE {
+        String::new()
+    } else {
+        format!(
+            " in {:?}..{:?} s (the audio lasts {total_s:.2} s)",
+            interval.start, interval.end
+        )
+    };
+    PredictError::NoAudio {
+        path: path.map_or_else(|| PathBuf::from("<samples>"), Path::to_path_buf),
+        detail,
+    }
+}
+
+/// `samples` at `to` Hz: borrowed when already there, else resampled.
+fn at_rate(samples: &[f32], from: u32, to: u32) -> Result<std::borrow::Cow<'_, [f32]>> {
+    Ok(if from == to {
+        std::borrow::Cow::Borrowed(samples)
+    } else {
+        std::borrow::Cow::Owned(resample(samples, from, to)?)
+    })
 }
 
 /// Builds a [`SongPrediction`] from the dynamic series (values clamped to [-1, 1]).

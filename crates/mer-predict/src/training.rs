@@ -334,22 +334,32 @@ impl Preset {
     }
 }
 
-/// A clip's single static target for the ridge and whether it is a weak (quadrant) one:
-/// its static rating, else the mean of its dynamic series (features cropped to the annotated
-/// frames), else `0.5 ·` the signs of its quadrant (4Q). `None` without labels.
-fn ridge_target(e: &Example) -> Option<([f32; 2], bool)> {
-    if let Some(s) = e.static_av {
+/// A clip's single static target for the ridge (and the probe) and whether it is a weak
+/// (quadrant) one: its static rating, else the mean of its dynamic series, else `0.5 ·` the
+/// signs of its quadrant (4Q). `None` without labels.
+fn weak_target(
+    static_av: Option<[f32; 2]>,
+    dynamic: Option<(&[f32], &[f32])>,
+    quadrant: Option<u8>,
+) -> Option<([f32; 2], bool)> {
+    if let Some(s) = static_av {
         return Some((s, false));
     }
-    if let Some((a, v)) = &e.dynamic {
+    if let Some((a, v)) = dynamic {
         let n = a.len().max(1) as f32;
         return Some((
             [a.iter().sum::<f32>() / n, v.iter().sum::<f32>() / n],
             false,
         ));
     }
-    let s = e.quadrant.and_then(Example::quadrant_signs)?;
+    let s = quadrant.and_then(Example::quadrant_signs)?;
     Some(([0.5 * s[0], 0.5 * s[1]], true))
+}
+
+/// [`weak_target`] of a training example (dynamic labels cropped to its frames).
+fn ridge_target(e: &Example) -> Option<([f32; 2], bool)> {
+    let dynamic = e.dynamic.as_ref().map(|(a, v)| (&a[..], &v[..]));
+    weak_target(e.static_av, dynamic, e.quadrant)
 }
 
 /// The dataset of a clip id `dataset/clip` (the part before the first `/`).
@@ -511,20 +521,35 @@ pub fn mix_held_out(name: &str, data: &SharedData, variants: &[CvReport]) -> CvR
             .map(|r| r.held_out.iter().find(|h| h.0 == c.id))
             .collect();
         let Some(series) = series else { continue };
-        let n = series.iter().map(|s| s.1.len()).min().unwrap_or(0);
-        let w = 1.0 / series.len() as f32;
-        let (mut a, mut v) = (vec![0f32; n], vec![0f32; n]);
-        for s in &series {
-            for t in 0..n {
-                a[t] += w * s.1[t];
-                v[t] += w * s.2[t];
-            }
-        }
-        let mean = |x: &[f32]| x.iter().sum::<f32>() / x.len().max(1) as f32;
-        held.push((i, [mean(&a), mean(&v)], Some((a, v))));
+        let series: Vec<(&[f32], &[f32])> = series.iter().map(|s| (&s.1[..], &s.2[..])).collect();
+        held.push(held_entry(i, mean_series(&series)));
     }
     let folds = variants.first().map_or(0, |r| r.folds);
     report(name, data, &held, folds, 0.0)
+}
+
+/// The frame-by-frame mean of several (arousal, valence) series, over the shortest length.
+fn mean_series(series: &[(&[f32], &[f32])]) -> Series {
+    let n = series
+        .iter()
+        .map(|s| s.0.len().min(s.1.len()))
+        .min()
+        .unwrap_or(0);
+    let w = 1.0 / series.len() as f32;
+    let (mut a, mut v) = (vec![0f32; n], vec![0f32; n]);
+    for s in series {
+        for t in 0..n {
+            a[t] += w * s.0[t];
+            v[t] += w * s.1[t];
+        }
+    }
+    (a, v)
+}
+
+/// A held-out clip's entry: its static prediction is the mean of its series.
+fn held_entry(i: usize, (a, v): Series) -> (usize, [f32; 2], Option<Series>) {
+    let mean = |x: &[f32]| x.iter().sum::<f32>() / x.len().max(1) as f32;
+    (i, [mean(&a), mean(&v)], Some((a, v)))
 }
 
 /// A clip's held-out dynamic series: (clip id, arousal, valence).
@@ -613,7 +638,7 @@ pub fn cross_validate_mix(
     let t0 = std::time::Instant::now();
     let mut held: Held = Vec::new();
     for fold in 0..k {
-        let mut sums: Vec<Option<Series>> = vec![None; data.clips.len()];
+        let mut per_clip: Vec<Vec<Series>> = vec![Vec::new(); data.clips.len()];
         for p in members {
             let tr: Vec<Example> = data
                 .clips
@@ -631,26 +656,17 @@ pub fn cross_validate_mix(
                     ..c.clone()
                 }
                 .example(p.kind);
-                let (a, v) = ensemble_predict(
-                    std::slice::from_ref(&model),
-                    &whole.features,
-                    whole.n_frames,
-                )?;
-                let w = 1.0 / members.len() as f32;
-                let slot = sums[i].get_or_insert_with(|| (vec![0.0; a.len()], vec![0.0; v.len()]));
-                let n = slot.0.len().min(a.len());
-                slot.0.truncate(n);
-                slot.1.truncate(n);
-                for t in 0..n {
-                    slot.0[t] += w * a[t];
-                    slot.1[t] += w * v[t];
-                }
+                let pred = model
+                    .predict(&whole.features, whole.n_frames)
+                    .map_err(|e| PredictError::Training(e.to_string()))?;
+                per_clip[i].push((pred.arousal, pred.valence));
             }
         }
-        for (i, s) in sums.into_iter().enumerate() {
-            if let Some((a, v)) = s {
-                let mean = |x: &[f32]| x.iter().sum::<f32>() / x.len().max(1) as f32;
-                held.push((i, [mean(&a), mean(&v)], Some((a, v))));
+        for (i, members) in per_clip.iter().enumerate() {
+            if !members.is_empty() {
+                let series: Vec<(&[f32], &[f32])> =
+                    members.iter().map(|(a, v)| (&a[..], &v[..])).collect();
+                held.push(held_entry(i, mean_series(&series)));
             }
         }
         let so_far = report(name, data, &held, fold + 1, t0.elapsed().as_secs_f64());
@@ -664,22 +680,6 @@ pub fn cross_validate_mix(
         );
     }
     Ok(report(name, data, &held, k, t0.elapsed().as_secs_f64()))
-}
-
-/// Mean of the models' dynamic predictions.
-fn ensemble_predict(models: &[MerModel], x: &[f32], n: usize) -> Result<(Vec<f32>, Vec<f32>)> {
-    let mut a = vec![0f32; n];
-    let mut v = vec![0f32; n];
-    for m in models {
-        let p = m
-            .predict(x, n)
-            .map_err(|e| PredictError::Training(e.to_string()))?;
-        for t in 0..n {
-            a[t] += p.arousal[t] / models.len() as f32;
-            v[t] += p.valence[t] / models.len() as f32;
-        }
-    }
-    Ok((a, v))
 }
 
 /// The linear probe of the issue: ridge regression (penalty `lambda`, standardised inputs)
@@ -709,19 +709,8 @@ pub fn linear_probe_cv(
                     *m += x / ex.n_frames as f32;
                 }
             }
-            let target = c
-                .static_av
-                .or_else(|| {
-                    c.dynamic.as_ref().map(|(_, a, v)| {
-                        let n = a.len().max(1) as f32;
-                        [a.iter().sum::<f32>() / n, v.iter().sum::<f32>() / n]
-                    })
-                })
-                .or_else(|| {
-                    c.quadrant
-                        .and_then(Example::quadrant_signs)
-                        .map(|s| [0.5 * s[0], 0.5 * s[1]])
-                });
+            let dynamic = c.dynamic.as_ref().map(|(_, a, v)| (&a[..], &v[..]));
+            let target = weak_target(c.static_av, dynamic, c.quadrant).map(|t| t.0);
             Example {
                 id: c.id.clone(),
                 features: mean,
