@@ -50,7 +50,13 @@ impl Ridge {
     /// Fits on standardised examples (see the module docs for which rows are used).
     pub fn fit(config: &RidgeConfig, examples: &[Example]) -> Result<Self> {
         let f = config.n_features;
-        let mut rows: Vec<(Vec<f64>, [f64; 2])> = Vec::new();
+        let row = |x: Vec<f64>, y: [f64; 2]| RidgeRow {
+            x,
+            y,
+            weight: 1.0,
+            group: 0,
+        };
+        let mut rows: Vec<RidgeRow> = Vec::new();
         for ex in examples {
             if ex.n_features() != f {
                 return Err(ModelError::FeatureMismatch {
@@ -59,19 +65,19 @@ impl Ridge {
                 });
             }
             if let Some((a, v)) = &ex.dynamic {
-                for (t, row) in ex.features.chunks_exact(f).enumerate() {
-                    let x = row.iter().map(|&v| f64::from(v)).collect();
-                    rows.push((x, [f64::from(a[t]), f64::from(v[t])]));
+                for (t, frame) in ex.features.chunks_exact(f).enumerate() {
+                    let x = frame.iter().map(|&v| f64::from(v)).collect();
+                    rows.push(row(x, [f64::from(a[t]), f64::from(v[t])]));
                 }
             } else if let Some([a, v]) = ex.static_av {
                 let mut m = vec![0f64; f];
-                for row in ex.features.chunks_exact(f) {
-                    for (acc, &v) in m.iter_mut().zip(row) {
+                for frame in ex.features.chunks_exact(f) {
+                    for (acc, &v) in m.iter_mut().zip(frame) {
                         *acc += f64::from(v);
                     }
                 }
                 m.iter_mut().for_each(|x| *x /= ex.n_frames as f64);
-                rows.push((m, [f64::from(a), f64::from(v)]));
+                rows.push(row(m, [f64::from(a), f64::from(v)]));
             }
         }
         if rows.is_empty() {
@@ -79,46 +85,9 @@ impl Ridge {
                 "ridge needs clips with dynamic or static labels".into(),
             ));
         }
-        let n = rows.len() as f64;
-        // Centre X and Y so the intercept is not penalised.
-        let mut mx = vec![0f64; f];
-        let mut my = [0f64; 2];
-        for (x, y) in &rows {
-            mx.iter_mut().zip(x).for_each(|(m, v)| *m += v / n);
-            my[0] += y[0] / n;
-            my[1] += y[1] / n;
-        }
-        let mut a = vec![0f64; f * f];
-        let mut b = vec![0f64; f * 2];
-        for (x, y) in &rows {
-            let xc: Vec<f64> = x.iter().zip(&mx).map(|(v, m)| v - m).collect();
-            for i in 0..f {
-                for j in 0..=i {
-                    a[i * f + j] += xc[i] * xc[j];
-                }
-                b[i * 2] += xc[i] * (y[0] - my[0]);
-                b[i * 2 + 1] += xc[i] * (y[1] - my[1]);
-            }
-        }
-        for i in 0..f {
-            for j in 0..i {
-                a[j * f + i] = a[i * f + j];
-            }
-            a[i * f + i] += config.lambda * n;
-        }
-        let weights = cholesky_solve(&mut a, &b, f, 2).ok_or_else(|| {
-            ModelError::Training("ridge normal equations not positive definite".into())
-        })?;
-        let mut bias = my;
-        for i in 0..f {
-            bias[0] -= mx[i] * weights[i * 2];
-            bias[1] -= mx[i] * weights[i * 2 + 1];
-        }
-        Ok(Self {
-            weights: weights.iter().map(|&w| w as f32).collect(),
-            bias: [bias[0] as f32, bias[1] as f32],
-            smooth_frames: 0,
-        })
+        // One group, unit weights: the intercept is unpenalised, λ is per row.
+        let lambda = config.lambda * rows.len() as f64;
+        Self::fit_grouped(&rows, f, lambda, 0)
     }
 
     /// Per-frame predictions for standardised features `[n_frames, n_features]` →
