@@ -469,9 +469,12 @@ fn no_audio(path: Option<&Path>, interval: Interval, total_s: f64) -> PredictErr
     let detail = if interval == Interval::WHOLE {
         String::new()
     } else {
+        let at =
+            |t: Option<f64>, none: &str| t.map_or_else(|| none.to_string(), |t| format!("{t}"));
         format!(
-            " in {:?}..{:?} s (the audio lasts {total_s:.2} s)",
-            interval.start, interval.end
+            " in {}..{} s (the audio lasts {total_s:.2} s)",
+            at(interval.start, "0"),
+            at(interval.end, "end")
         )
     };
     PredictError::NoAudio {
