@@ -139,6 +139,20 @@ impl MusicnnEmbedder {
         Ok(self.fast.penultimate(logmel, &starts))
     }
 
+    /// Tag probabilities `[patches, 50]` of penultimate embeddings `[patches, 200]` (e.g. of
+    /// [`embed_2hz_logmel`](Self::embed_2hz_logmel)): musicnn's output layer.
+    pub fn tags_of(&self, penultimate: &Matrix) -> Matrix {
+        self.fast.tags(penultimate)
+    }
+
+    /// musicnn's pooled features (see [`FastMusicnn::pooled`]) of the 2 Hz patches of musicnn's
+    /// log-mel `[mel_frames, 96]`: `[frames_2hz(mel_frames), 1506]`.
+    pub fn pooled_2hz_logmel(&self, logmel: &Matrix) -> Result<Matrix, MusicnnError> {
+        check_logmel(logmel)?;
+        let starts: Vec<i64> = (0..frames_2hz(logmel.rows)).map(patch_start_2hz).collect();
+        Ok(self.fast.pooled(logmel, &starts))
+    }
+
     /// [`embed_2hz_logmel`](Self::embed_2hz_logmel) computed by the burn module, patch by patch.
     pub fn embed_2hz_logmel_module(&self, logmel: &Matrix) -> Result<Matrix, MusicnnError> {
         check_logmel(logmel)?;

@@ -398,6 +398,34 @@ impl FastMusicnn {
         if starts.is_empty() {
             return Matrix::new(0, EMBEDDING_DIM, Vec::new());
         }
+        let mut pooled = self.pooled(logmel, starts).data;
+        // 5. Back end for all patches at once.
+        for row in pooled.chunks_mut(self.pool_norm.scale.len()) {
+            for (i, v) in row.iter_mut().enumerate() {
+                *v = *v * self.pool_norm.scale[i] + self.pool_norm.shift[i];
+            }
+        }
+        let mut hidden = matmul(pooled, starts.len(), &self.dense, &self.device); // [P, 200]
+        for row in hidden.chunks_mut(EMBEDDING_DIM) {
+            for (i, v) in row.iter_mut().enumerate() {
+                *v = (*v + self.dense_bias[i]).max(0.0) * self.dense_norm.scale[i]
+                    + self.dense_norm.shift[i];
+            }
+        }
+        Matrix::new(starts.len(), EMBEDDING_DIM, hidden)
+    }
+
+    /// musicnn's pooled features `[starts.len(), 2 · 753]` of the same patches: for each of the
+    /// 561 front-end and 3 × 64 mid-end maps, its maximum and its mean over the patch's 187
+    /// frames (interleaved), before the back end's batch norm; what [`penultimate`](Self::penultimate)
+    /// feeds the dense layer.
+    pub fn pooled(&self, logmel: &Matrix, starts: &[i64]) -> Matrix {
+        let front_dim: usize = self.timbral.iter().map(|(c, _)| c.maps).sum::<usize>()
+            + self.temporal.iter().map(|(c, _)| c.maps).sum::<usize>();
+        let mid_dim = front_dim + self.mid.iter().map(|c| c.maps).sum::<usize>();
+        if starts.is_empty() {
+            return Matrix::new(0, 2 * mid_dim, Vec::new());
+        }
         let first = *starts.iter().min().unwrap_or(&0);
         let last = starts.iter().max().unwrap_or(&0) + PATCH_FRAMES as i64;
         let ext_rows = (last - first) as usize;
@@ -454,9 +482,6 @@ impl FastMusicnn {
                 all
             })
             .collect();
-        let front_dim: usize = self.timbral.iter().map(|(c, _)| c.maps).sum::<usize>()
-            + self.temporal.iter().map(|(c, _)| c.maps).sum::<usize>();
-        let mid_dim = front_dim + self.mid.iter().map(|c| c.maps).sum::<usize>();
         let mut pooled = vec![0.0f32; starts.len() * 2 * mid_dim];
         for (p, &start) in starts.iter().enumerate() {
             let off = (start - first) as usize;
@@ -523,20 +548,7 @@ impl FastMusicnn {
                 }
             }
         }
-        // 5. Back end for all patches at once.
-        for row in pooled.chunks_mut(2 * mid_dim) {
-            for (i, v) in row.iter_mut().enumerate() {
-                *v = *v * self.pool_norm.scale[i] + self.pool_norm.shift[i];
-            }
-        }
-        let mut hidden = matmul(pooled, starts.len(), &self.dense, &self.device); // [P, 200]
-        for row in hidden.chunks_mut(EMBEDDING_DIM) {
-            for (i, v) in row.iter_mut().enumerate() {
-                *v = (*v + self.dense_bias[i]).max(0.0) * self.dense_norm.scale[i]
-                    + self.dense_norm.shift[i];
-            }
-        }
-        Matrix::new(starts.len(), EMBEDDING_DIM, hidden)
+        Matrix::new(starts.len(), 2 * mid_dim, pooled)
     }
 
     /// Tag probabilities `[patches, 50]` from penultimate embeddings `[patches, 200]`.
