@@ -56,6 +56,21 @@ pub enum PredictError {
         /// The names this build computes.
         known: String,
     },
+    /// A model reads a known feature set, but another version of it than this build computes.
+    #[error(
+        "model {source_name}: reads features {name:?} version {found:?}; this build computes \
+         version {expected:?} (retrain the model)"
+    )]
+    FeatureVersion {
+        /// The model file.
+        source_name: String,
+        /// The feature-set name.
+        name: String,
+        /// The version in the model file.
+        found: String,
+        /// The version this build computes.
+        expected: String,
+    },
     /// An unknown output scale.
     #[error("unknown scale {0:?}; use -1..1, 1..9 or 0..1")]
     BadScale(String),

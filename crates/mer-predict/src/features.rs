@@ -67,6 +67,13 @@ impl InputKind {
         }
     }
 
+    /// Version of [`feature_set`](Self::feature_set) this build computes, as written into
+    /// model files (`mer train` writes "1" for all of these; the 16 kHz names carry their
+    /// version in the name too). Bump it whenever the values change.
+    pub fn feature_version(self) -> &'static str {
+        "1"
+    }
+
     /// The kind whose [`feature_set`](Self::feature_set) is `name`.
     pub fn from_feature_set(name: &str) -> Option<InputKind> {
         Self::ALL

@@ -222,6 +222,14 @@ impl Predictor {
                     .join(", "),
             }
         })?;
+        if feat.version != kind.feature_version() {
+            return Err(PredictError::FeatureVersion {
+                source_name: name.into(),
+                name: feat.name.clone(),
+                found: feat.version.clone(),
+                expected: kind.feature_version().into(),
+            });
+        }
         if model.header.model.n_features() != kind.n_features() {
             return Err(PredictError::Model {
                 source_name: name.into(),

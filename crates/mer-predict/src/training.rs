@@ -327,7 +327,7 @@ impl Preset {
     fn feature_spec(&self) -> FeatureSpec {
         FeatureSpec {
             name: self.kind.feature_set().into(),
-            version: "1".into(),
+            version: self.kind.feature_version().into(),
             n_features: self.kind.n_features(),
             frame_rate_hz: 2.0,
         }

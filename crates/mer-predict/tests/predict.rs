@@ -165,6 +165,19 @@ fn model_files_that_are_not_models_are_rejected() {
 }
 
 #[test]
+fn models_of_another_feature_version_are_refused_by_name() {
+    let ok = mer_model::load_model(mer_predict::FAST_MODEL).unwrap();
+    assert!(Predictor::from_model(ok.clone(), "fast").is_ok());
+    let mut old = ok;
+    old.header.features.version = "0".into();
+    let e = match Predictor::from_model(old, "old.mermodel") {
+        Ok(_) => panic!("a model of another feature version must be refused"),
+        Err(e) => e.to_string(),
+    };
+    assert!(e.contains("old.mermodel") && e.contains("\"0\""), "{e}");
+}
+
+#[test]
 fn plots_are_written_as_svg_and_png() {
     let Some(path) = deam(2) else { return };
     let p = Predictor::fast_model().unwrap();
