@@ -41,7 +41,7 @@ PY
 lame --quiet -b 192 "$TMP/long.wav" "$TMP/track-5min.mp3"
 LONG="$TMP/track-5min.mp3"
 
-time_mer() { # model file -> seconds per run
+time_mer() { # model file -> seconds per file, one process per file (model load included)
   local model=$1 f=$2
   taskset -c 0 "$MER" predict -j 1 --model "$model" "$f" > /dev/null # warm-up
   local t0 t1
@@ -50,21 +50,41 @@ time_mer() { # model file -> seconds per run
   t1=$(date +%s.%N)
   python3 -c "print(f'{($t1 - $t0) / $REPEATS:.4f}')"
 }
+time_mer_warm() { # model file -> seconds per file with the model loaded once per process, as
+  # vibenet is timed: (time of 1 + 4·REPEATS copies − time of 1 copy) / (4·REPEATS)
+  local model=$1 f=$2 n=$((4 * REPEATS)) files=() t0 t1 t2
+  for _ in $(seq $((n + 1))); do files+=("$f"); done
+  taskset -c 0 "$MER" predict -j 1 --model "$model" "$f" > /dev/null # warm-up
+  t0=$(date +%s.%N)
+  taskset -c 0 "$MER" predict -j 1 --model "$model" "$f" > /dev/null
+  t1=$(date +%s.%N)
+  taskset -c 0 "$MER" predict -j 1 --model "$model" "${files[@]}" > /dev/null
+  t2=$(date +%s.%N)
+  python3 -c "print(f'{(($t2 - $t1) - ($t1 - $t0)) / $n:.4f}')"
+}
 echo "files: 30 s clip $CLIP; 5-minute track (DEAM clips, 44.1 kHz stereo 192 kbit/s)"
 declare -A T
 for label in clip long; do
   f=$CLIP; [ $label = long ] && f=$LONG
   T[default-$label]=$(time_mer default "$f")
   T[fast-$label]=$(time_mer fast "$f")
+  T[default-warm-$label]=$(time_mer_warm default "$f")
+  T[fast-warm-$label]=$(time_mer_warm fast "$f")
   T[vibenet-$label]=$(taskset -c 0 "$VENV/bin/python" bench/predict_vibenet.py "$REPEATS" "$f" | awk '{print $3}')
 done
-printf "%-10s %12s %12s\n" "" "30 s clip" "5 min track"
-for m in default fast vibenet; do
-  printf "%-10s %11ss %11ss\n" "$m" "${T[$m-clip]}" "${T[$m-long]}"
+echo "seconds per file; 'process' = one mer process per file (start-up and model load included),"
+echo "'loaded' = model loaded once, as vibenet is timed (its load and warm-up excluded)"
+printf "%-16s %12s %12s\n" "" "30 s clip" "5 min track"
+for m in default default-warm fast fast-warm vibenet; do
+  label=$m; label=${label/-warm/ (loaded)}; [ $m = default ] || [ $m = fast ] && label="$m (process)"
+  printf "%-16s %11ss %11ss\n" "$label" "${T[$m-clip]}" "${T[$m-long]}"
 done
-python3 - "${T[default-clip]}" "${T[fast-clip]}" "${T[vibenet-clip]}" "${T[default-long]}" "${T[fast-long]}" "${T[vibenet-long]}" <<'PY'
+python3 - "${T[default-clip]}" "${T[fast-clip]}" "${T[vibenet-clip]}" "${T[default-long]}" "${T[fast-long]}" "${T[vibenet-long]}" \
+  "${T[default-warm-clip]}" "${T[fast-warm-clip]}" "${T[default-warm-long]}" "${T[fast-warm-long]}" <<'PY'
 import sys
-dc, fc, vc, dl, fl, vl = map(float, sys.argv[1:])
-print(f"vibenet / mer default: {vc/dc:.2f}x (30 s clip), {vl/dl:.2f}x (5 min)  [target >= 2x]")
-print(f"vibenet / mer fast:    {vc/fc:.2f}x (30 s clip), {vl/fl:.2f}x (5 min)  [target >= 10x]")
+dc, fc, vc, dl, fl, vl, dwc, fwc, dwl, fwl = map(float, sys.argv[1:])
+print(f"vibenet / mer default, loaded: {vc/dwc:.2f}x (30 s clip), {vl/dwl:.2f}x (5 min)  [target >= 2x]")
+print(f"vibenet / mer fast,    loaded: {vc/fwc:.2f}x (30 s clip), {vl/fwl:.2f}x (5 min)  [target >= 10x]")
+print(f"vibenet / mer default, process: {vc/dc:.2f}x (30 s clip), {vl/dl:.2f}x (5 min)")
+print(f"vibenet / mer fast,    process: {vc/fc:.2f}x (30 s clip), {vl/fl:.2f}x (5 min)")
 PY

@@ -1,3 +1,6 @@
+//! One file's musicnn embedding time split into decode + resample, log-mel, model load and
+//! the 2 Hz embeddings (`taskset -c 0 target/release/examples/time_musicnn FILE`).
+
 fn main() {
     let p = std::path::PathBuf::from(std::env::args().nth(1).unwrap());
     let t = std::time::Instant::now();
