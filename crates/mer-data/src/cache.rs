@@ -122,10 +122,7 @@ impl FeatureCache {
         if let Some(m) = self.get(&key) {
             return Ok(m);
         }
-        let m = compute().map_err(|e| DataError::Compute {
-            path: audio.to_path_buf(),
-            message: e.to_string(),
-        })?;
+        let m = compute().map_err(|e| DataError::compute(audio, e))?;
         self.put(&key, &m)?;
         Ok(m)
     }
@@ -166,10 +163,7 @@ where
         .map(|it| {
             let r = match cache {
                 Some(c) => c.get_or_compute(&it.audio, settings_key, || compute(&it.audio)),
-                None => compute(&it.audio).map_err(|e| DataError::Compute {
-                    path: it.audio.clone(),
-                    message: e.to_string(),
-                }),
+                None => compute(&it.audio).map_err(|e| DataError::compute(&it.audio, e)),
             };
             bar.inc(1);
             r

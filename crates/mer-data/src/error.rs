@@ -76,6 +76,21 @@ pub enum DataError {
 }
 
 impl DataError {
+    /// [`DataError::Compute`] for `path`. Errors of mer-audio and mer-features already start
+    /// with the file (`path: …`); that prefix is dropped so the message names the file once.
+    pub fn compute(path: &std::path::Path, error: impl std::fmt::Display) -> Self {
+        let text = error.to_string();
+        let prefix = format!("{}: ", path.display());
+        let message = match text.strip_prefix(&prefix) {
+            Some(rest) => rest.to_owned(),
+            None => text,
+        };
+        DataError::Compute {
+            path: path.to_path_buf(),
+            message,
+        }
+    }
+
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         DataError::Io {
             path: path.into(),

@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use mer_data::{FeatureCache, Format, LoadOptions, Matrix, compute_all, load};
+use mer_data::{DataError, FeatureCache, Format, LoadOptions, Matrix, compute_all, load};
 use rayon::prelude::*;
 
 use crate::common::shared;
@@ -129,6 +129,30 @@ fn compute_all_over_a_dataset() {
         r.as_ref()
             .is_err_and(|e| e.to_string().contains("bad file"))
     }));
+}
+
+/// A decoder error (which names the file itself) is reported with the file named once.
+#[test]
+fn compute_errors_name_the_file_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bad = tmp.path().join("not-audio.mp3");
+    std::fs::write(&bad, b"this is not an mp3 file at all").unwrap();
+    let cache = FeatureCache::new(tmp.path().join("cache")).unwrap();
+    let decode = |p: &Path| {
+        mer_audio::load(p, None).map(|a| Matrix::new(1, 1, vec![a.samples.len() as f32]))
+    };
+    let inner = decode(&bad).unwrap_err().to_string();
+    assert!(inner.starts_with(&bad.display().to_string()), "{inner}");
+    for e in [
+        cache
+            .get_or_compute(&bad, "decode", || decode(&bad))
+            .unwrap_err(),
+        DataError::compute(&bad, "plain message"),
+    ] {
+        let e = e.to_string();
+        assert_eq!(e.matches("not-audio.mp3").count(), 1, "{e}");
+        assert!(e.contains("computing features"), "{e}");
+    }
 }
 
 /// The real front-end through the cache: 2 Hz log-mel (Malik et al. 2017 settings) of the
