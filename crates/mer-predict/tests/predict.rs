@@ -399,3 +399,33 @@ fn models_on_the_papers_44k_log_mel_run_from_files() {
         .to_string();
     assert!(e.contains("/nonexistent/x.mp3"), "{e}");
 }
+
+/// A model trained by `mer train --features musicnn` saw `embed_2hz_file` (the file streamed
+/// through musicnn's front end); `mer predict` computes the features from decoded 16 kHz
+/// samples (block by block, equal to the whole file: `block_wise_prediction_equals_the_whole_file`).
+/// Both must give the same embeddings, or trained models would be applied to skewed inputs.
+#[test]
+fn predict_features_equal_the_training_features() {
+    let Some(path) = deam(10) else { return };
+    let embedder = mer_musicnn::MusicnnEmbedder::new().unwrap();
+    let trained_on = embedder.embed_2hz_file(&path).unwrap();
+    let audio = mer_audio::load(&path, Some(16_000)).unwrap();
+    let predicted_on = mer_predict::features::compute(
+        mer_predict::features::InputKind::Musicnn,
+        &audio.samples,
+        Some(&embedder),
+    )
+    .unwrap();
+    assert_eq!(
+        (trained_on.rows, trained_on.cols),
+        (predicted_on.rows, predicted_on.cols)
+    );
+    let err = trained_on
+        .data
+        .iter()
+        .zip(&predicted_on.data)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0f32, f32::max);
+    println!("musicnn features, mer train vs mer predict: max |diff| {err:.2e}");
+    assert!(err <= 1e-5, "max |diff| {err}");
+}
