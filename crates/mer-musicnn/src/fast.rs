@@ -18,9 +18,14 @@
 //! The temporal filters (128, 64 and 32 frames, 'same' padded) are shared the same way for the
 //! frames whose whole filter lies inside the patch (60, 124 and 156 of 187); the others are
 //! recomputed per patch with the patch's zero padding. The mid and back end run per patch.
+//!
+//! The shared chunks and the patches run on rayon's threads (one file uses every core; in a
+//! batch, files and patches share the pool). Each task writes its own rows, so the values do
+//! not depend on the number of threads.
 
 use burn::tensor::{Device, Tensor, TensorData};
 use mer_features::Matrix;
+use rayon::prelude::*;
 
 use crate::embed::{EMBEDDING_DIM, PATCH_FRAMES};
 use crate::frontend::N_MELS;
@@ -441,16 +446,20 @@ impl FastMusicnn {
                 }
             }
         }
-        // 1. Timbral features of every extended frame, in chunks (bounded im2col memory).
+        // 1. Timbral features of every extended frame, in chunks (bounded im2col memory),
+        // the chunks on rayon's threads (each writes its own rows: same values, any order).
         let shared: Vec<Vec<f32>> = self
             .timbral
             .iter()
             .map(|(conv, width)| {
-                let mut all = Vec::with_capacity(ext_rows * conv.maps);
-                for c0 in (0..ext_rows).step_by(TIMBRAL_CHUNK) {
-                    let n = TIMBRAL_CHUNK.min(ext_rows - c0);
-                    all.extend(self.timbral_frames(conv, *width, &ext, c0 as i64, n));
-                }
+                let mut all = vec![0.0f32; ext_rows * conv.maps];
+                all.par_chunks_mut(TIMBRAL_CHUNK * conv.maps)
+                    .enumerate()
+                    .for_each(|(c, out)| {
+                        let c0 = c * TIMBRAL_CHUNK;
+                        let n = out.len() / conv.maps;
+                        out.copy_from_slice(&self.timbral_frames(conv, *width, &ext, c0 as i64, n));
+                    });
                 all
             })
             .collect();
@@ -466,88 +475,89 @@ impl FastMusicnn {
             .temporal
             .iter()
             .map(|(conv, len)| {
-                let mut all = Vec::with_capacity(ext_rows * conv.maps);
-                for c0 in (0..ext_rows).step_by(TEMPORAL_CHUNK) {
-                    let n = TEMPORAL_CHUNK.min(ext_rows - c0);
-                    all.extend(self.temporal_frames(
-                        conv,
-                        *len,
-                        &xt,
-                        ext_rows,
-                        c0,
-                        n,
-                        (0, ext_rows),
-                    ));
-                }
+                let mut all = vec![0.0f32; ext_rows * conv.maps];
+                all.par_chunks_mut(TEMPORAL_CHUNK * conv.maps)
+                    .enumerate()
+                    .for_each(|(c, out)| {
+                        let c0 = c * TEMPORAL_CHUNK;
+                        let n = out.len() / conv.maps;
+                        let y =
+                            self.temporal_frames(conv, *len, &xt, ext_rows, c0, n, (0, ext_rows));
+                        out.copy_from_slice(&y);
+                    });
                 all
             })
             .collect();
+        // Patches on rayon's threads, each writing its own row of `pooled`.
         let mut pooled = vec![0.0f32; starts.len() * 2 * mid_dim];
-        for (p, &start) in starts.iter().enumerate() {
-            let off = (start - first) as usize;
-            let patch = &ext[off * N_MELS..(off + PATCH_FRAMES) * N_MELS];
-            // 2. Front end [187, 561]: timbral (shared interior, recomputed edges), temporal.
-            let mut front = vec![0.0f32; PATCH_FRAMES * front_dim];
-            let mut col = 0;
-            for ((conv, width), all) in self.timbral.iter().zip(&shared) {
-                let maps = conv.maps;
-                for t in HALF_T..PATCH_FRAMES - HALF_T {
-                    let src = &all[(off + t) * maps..(off + t + 1) * maps];
-                    front[t * front_dim + col..t * front_dim + col + maps].copy_from_slice(src);
+        pooled
+            .par_chunks_mut(2 * mid_dim)
+            .zip(starts.par_iter())
+            .for_each(|(pool, &start)| {
+                let off = (start - first) as usize;
+                let patch = &ext[off * N_MELS..(off + PATCH_FRAMES) * N_MELS];
+                // 2. Front end [187, 561]: timbral (shared interior, recomputed edges), temporal.
+                let mut front = vec![0.0f32; PATCH_FRAMES * front_dim];
+                let mut col = 0;
+                for ((conv, width), all) in self.timbral.iter().zip(&shared) {
+                    let maps = conv.maps;
+                    for t in HALF_T..PATCH_FRAMES - HALF_T {
+                        let src = &all[(off + t) * maps..(off + t + 1) * maps];
+                        front[t * front_dim + col..t * front_dim + col + maps].copy_from_slice(src);
+                    }
+                    let edges = [(0i64, HALF_T), ((PATCH_FRAMES - HALF_T) as i64, HALF_T)];
+                    for (e0, n) in edges {
+                        let y = self.timbral_frames(conv, *width, patch, e0, n);
+                        for t in 0..n {
+                            let r = e0 as usize + t;
+                            front[r * front_dim + col..r * front_dim + col + maps]
+                                .copy_from_slice(&y[t * maps..(t + 1) * maps]);
+                        }
+                    }
+                    col += maps;
                 }
-                let edges = [(0i64, HALF_T), ((PATCH_FRAMES - HALF_T) as i64, HALF_T)];
-                for (e0, n) in edges {
-                    let y = self.timbral_frames(conv, *width, patch, e0, n);
-                    for t in 0..n {
-                        let r = e0 as usize + t;
-                        front[r * front_dim + col..r * front_dim + col + maps]
-                            .copy_from_slice(&y[t * maps..(t + 1) * maps]);
+                for ((conv, len), all) in self.temporal.iter().zip(&shared_temporal) {
+                    let maps = conv.maps;
+                    let before = (len - 1) / 2;
+                    let after = len - 1 - before;
+                    for t in before..PATCH_FRAMES - after {
+                        let src = &all[(off + t) * maps..(off + t + 1) * maps];
+                        front[t * front_dim + col..t * front_dim + col + maps].copy_from_slice(src);
+                    }
+                    let window = (off, off + PATCH_FRAMES);
+                    for (e0, n) in [(0, before), (PATCH_FRAMES - after, after)] {
+                        let y =
+                            self.temporal_frames(conv, *len, &xt, ext_rows, off + e0, n, window);
+                        for t in 0..n {
+                            let r = e0 + t;
+                            front[r * front_dim + col..r * front_dim + col + maps]
+                                .copy_from_slice(&y[t * maps..(t + 1) * maps]);
+                        }
+                    }
+                    col += maps;
+                }
+                // 3. Mid end with residuals, 4. max and mean over time, interleaved.
+                let m1 = self.mid_layer(&self.mid[0], &front, front_dim);
+                let mut m2 = self.mid_layer(&self.mid[1], &m1, self.mid[0].maps);
+                m2.iter_mut().zip(&m1).for_each(|(a, b)| *a += b);
+                let mut m3 = self.mid_layer(&self.mid[2], &m2, self.mid[1].maps);
+                m3.iter_mut().zip(&m2).for_each(|(a, b)| *a += b);
+                let mut feature = 0;
+                let mm = self.mid[0].maps;
+                for (x, dim) in [(&front, front_dim), (&m1, mm), (&m2, mm), (&m3, mm)] {
+                    for c in 0..dim {
+                        let (mut max, mut sum) = (f32::NEG_INFINITY, 0.0f32);
+                        for t in 0..PATCH_FRAMES {
+                            let v = x[t * dim + c];
+                            max = max.max(v);
+                            sum += v;
+                        }
+                        pool[2 * feature] = max;
+                        pool[2 * feature + 1] = sum / PATCH_FRAMES as f32;
+                        feature += 1;
                     }
                 }
-                col += maps;
-            }
-            for ((conv, len), all) in self.temporal.iter().zip(&shared_temporal) {
-                let maps = conv.maps;
-                let before = (len - 1) / 2;
-                let after = len - 1 - before;
-                for t in before..PATCH_FRAMES - after {
-                    let src = &all[(off + t) * maps..(off + t + 1) * maps];
-                    front[t * front_dim + col..t * front_dim + col + maps].copy_from_slice(src);
-                }
-                let window = (off, off + PATCH_FRAMES);
-                for (e0, n) in [(0, before), (PATCH_FRAMES - after, after)] {
-                    let y = self.temporal_frames(conv, *len, &xt, ext_rows, off + e0, n, window);
-                    for t in 0..n {
-                        let r = e0 + t;
-                        front[r * front_dim + col..r * front_dim + col + maps]
-                            .copy_from_slice(&y[t * maps..(t + 1) * maps]);
-                    }
-                }
-                col += maps;
-            }
-            // 3. Mid end with residuals, 4. max and mean over time, interleaved.
-            let m1 = self.mid_layer(&self.mid[0], &front, front_dim);
-            let mut m2 = self.mid_layer(&self.mid[1], &m1, self.mid[0].maps);
-            m2.iter_mut().zip(&m1).for_each(|(a, b)| *a += b);
-            let mut m3 = self.mid_layer(&self.mid[2], &m2, self.mid[1].maps);
-            m3.iter_mut().zip(&m2).for_each(|(a, b)| *a += b);
-            let pool = &mut pooled[p * 2 * mid_dim..(p + 1) * 2 * mid_dim];
-            let mut feature = 0;
-            let mm = self.mid[0].maps;
-            for (x, dim) in [(&front, front_dim), (&m1, mm), (&m2, mm), (&m3, mm)] {
-                for c in 0..dim {
-                    let (mut max, mut sum) = (f32::NEG_INFINITY, 0.0f32);
-                    for t in 0..PATCH_FRAMES {
-                        let v = x[t * dim + c];
-                        max = max.max(v);
-                        sum += v;
-                    }
-                    pool[2 * feature] = max;
-                    pool[2 * feature + 1] = sum / PATCH_FRAMES as f32;
-                    feature += 1;
-                }
-            }
-        }
+            });
         Matrix::new(starts.len(), 2 * mid_dim, pooled)
     }
 
