@@ -90,26 +90,105 @@ pub fn json_record(p: &SongPrediction, scale: Scale) -> JsonRecord<'_> {
     }
 }
 
+/// One row of output: a prediction, or a failure `(path, message)`.
+pub type Row = Result<SongPrediction, (String, String)>;
+
 /// Writes predictions (and failures, for the table) in `format`. `rows` are in input order:
 /// `Ok` predictions and `Err((path, message))` failures; failures are skipped in JSON/CSV
 /// (they go to stderr, reported by the caller) and shown as `error` rows in the table.
 pub fn write<W: Write>(
     out: &mut W,
-    rows: &[Result<SongPrediction, (String, String)>],
+    rows: &[Row],
     format: Format,
     scale: Scale,
     dynamic: bool,
 ) -> io::Result<()> {
-    match format {
-        Format::Table => write_table(out, rows, scale),
-        Format::Json => {
-            for p in rows.iter().flatten() {
+    let names: Vec<String> = rows
+        .iter()
+        .map(|r| match r {
+            Ok(p) => path_str(p),
+            Err((path, _)) => path.clone(),
+        })
+        .collect();
+    let mut w = StreamWriter::new(out, format, scale, dynamic, &names)?;
+    for r in rows {
+        w.row(r)?;
+    }
+    Ok(())
+}
+
+/// Writes rows one at a time as they become ready (header first), so a long batch shows
+/// its results as it goes and an interrupted run keeps what it printed. The table's file
+/// column is sized from the paths given up front.
+pub struct StreamWriter<'w, W: Write> {
+    out: &'w mut W,
+    format: Format,
+    scale: Scale,
+    dynamic: bool,
+    /// Table: width of the file column; whether names are shortened to file names.
+    width: usize,
+    short: bool,
+}
+
+impl<'w, W: Write> StreamWriter<'w, W> {
+    /// Writes the header (table, CSV) for the files `paths` (in the order rows will come).
+    pub fn new(
+        out: &'w mut W,
+        format: Format,
+        scale: Scale,
+        dynamic: bool,
+        paths: &[String],
+    ) -> io::Result<Self> {
+        // Full paths when there are several files, else the file name.
+        let short = paths.len() <= 1;
+        let width = paths
+            .iter()
+            .map(|p| table_name(p, short).chars().count())
+            .max()
+            .unwrap_or(4)
+            .max(4);
+        match format {
+            Format::Table => writeln!(
+                out,
+                "{:<width$}  {:>8}  {:>7}  {:>7}  {:>2}  {:>4}  mood (scale {})",
+                "file",
+                "duration",
+                "arousal",
+                "valence",
+                "Q",
+                "conf",
+                scale.name()
+            )?,
+            Format::Csv if dynamic => writeln!(out, "path,time_s,arousal,valence,scale")?,
+            Format::Csv => writeln!(
+                out,
+                "path,duration_s,arousal,valence,quadrant,confidence,scale"
+            )?,
+            Format::Json => {}
+        }
+        Ok(StreamWriter {
+            out,
+            format,
+            scale,
+            dynamic,
+            width,
+            short,
+        })
+    }
+
+    /// Writes one row (a failure only in the table) and flushes it.
+    pub fn row(&mut self, row: &Row) -> io::Result<()> {
+        let (out, scale) = (&mut *self.out, self.scale);
+        match (self.format, row) {
+            (Format::Table, _) => write_table_row(out, row, scale, self.width, self.short)?,
+            (Format::Json, Ok(p)) => {
                 serde_json::to_writer(&mut *out, &json_record(p, scale))?;
                 out.write_all(b"\n")?;
             }
-            Ok(())
+            (Format::Csv, Ok(p)) => write_csv_row(out, p, scale, self.dynamic)?,
+            (_, Err(_)) => {}
         }
-        Format::Csv => write_csv(out, rows.iter().flatten(), scale, dynamic),
+        self.out.flush()
     }
 }
 
@@ -122,47 +201,37 @@ fn csv_field(s: &str) -> String {
     }
 }
 
-fn write_csv<'a, W: Write>(
+fn write_csv_row<W: Write>(
     out: &mut W,
-    rows: impl Iterator<Item = &'a SongPrediction>,
+    p: &SongPrediction,
     scale: Scale,
     dynamic: bool,
 ) -> io::Result<()> {
+    let path = csv_field(&path_str(p));
     if dynamic {
-        writeln!(out, "path,time_s,arousal,valence,scale")?;
-    } else {
-        writeln!(
-            out,
-            "path,duration_s,arousal,valence,quadrant,confidence,scale"
-        )?;
-    }
-    for p in rows {
-        let path = csv_field(&path_str(p));
-        if dynamic {
-            for (k, (a, v)) in p.dynamic_arousal.iter().zip(&p.dynamic_valence).enumerate() {
-                let t = p.start_s + k as f64 * p.hop_s;
-                writeln!(
-                    out,
-                    "{path},{t:.1},{},{},{}",
-                    r4(scale.from_unit(*a)),
-                    r4(scale.from_unit(*v)),
-                    scale.name()
-                )?;
-            }
-        } else {
+        for (k, (a, v)) in p.dynamic_arousal.iter().zip(&p.dynamic_valence).enumerate() {
+            let t = p.start_s + k as f64 * p.hop_s;
             writeln!(
                 out,
-                "{path},{:.3},{},{},Q{},{},{}",
-                p.duration_s,
-                r4(scale.from_unit(p.arousal)),
-                r4(scale.from_unit(p.valence)),
-                p.quadrant,
-                r4(p.confidence),
+                "{path},{t:.1},{},{},{}",
+                r4(scale.from_unit(*a)),
+                r4(scale.from_unit(*v)),
                 scale.name()
             )?;
         }
+        Ok(())
+    } else {
+        writeln!(
+            out,
+            "{path},{:.3},{},{},Q{},{},{}",
+            p.duration_s,
+            r4(scale.from_unit(p.arousal)),
+            r4(scale.from_unit(p.valence)),
+            p.quadrant,
+            r4(p.confidence),
+            scale.name()
+        )
     }
-    Ok(())
 }
 
 /// Words for a quadrant (Russell's circumplex, the usual 4Q mood adjectives).
@@ -176,59 +245,38 @@ pub fn quadrant_words(q: u8) -> &'static str {
     }
 }
 
-fn write_table<W: Write>(
-    out: &mut W,
-    rows: &[Result<SongPrediction, (String, String)>],
-    scale: Scale,
-) -> io::Result<()> {
-    let name = |r: &Result<SongPrediction, (String, String)>| match r {
-        Ok(p) => path_str(p),
-        Err((path, _)) => path.clone(),
-    };
-    let short = |s: String| {
-        Path::new(&s)
+/// The table's name for a file: its path, or only its file name when `short`.
+fn table_name(path: &str, short: bool) -> String {
+    if short {
+        Path::new(path)
             .file_name()
-            .map_or(s.clone(), |f| f.to_string_lossy().into_owned())
-    };
-    // Full paths when there are several directories, else file names.
-    let names: Vec<String> = if rows.len() > 1 {
-        rows.iter().map(name).collect()
+            .map_or(path.to_string(), |f| f.to_string_lossy().into_owned())
     } else {
-        rows.iter().map(|r| short(name(r))).collect()
-    };
-    let w = names
-        .iter()
-        .map(|n| n.chars().count())
-        .max()
-        .unwrap_or(4)
-        .max(4);
-    writeln!(
-        out,
-        "{:<w$}  {:>8}  {:>7}  {:>7}  {:>2}  {:>4}  mood (scale {})",
-        "file",
-        "duration",
-        "arousal",
-        "valence",
-        "Q",
-        "conf",
-        scale.name()
-    )?;
-    for (r, n) in rows.iter().zip(&names) {
-        match r {
-            Ok(p) => writeln!(
-                out,
-                "{n:<w$}  {:>7.1}s  {:>7.2}  {:>7.2}  Q{}  {:>4.2}  {}",
-                p.duration_s,
-                scale.from_unit(p.arousal),
-                scale.from_unit(p.valence),
-                p.quadrant,
-                p.confidence,
-                quadrant_words(p.quadrant)
-            )?,
-            Err((_, msg)) => writeln!(out, "{n:<w$}  error: {msg}")?,
-        }
+        path.to_string()
     }
-    Ok(())
+}
+
+fn write_table_row<W: Write>(
+    out: &mut W,
+    row: &Row,
+    scale: Scale,
+    w: usize,
+    short: bool,
+) -> io::Result<()> {
+    match row {
+        Ok(p) => writeln!(
+            out,
+            "{:<w$}  {:>7.1}s  {:>7.2}  {:>7.2}  Q{}  {:>4.2}  {}",
+            table_name(&path_str(p), short),
+            p.duration_s,
+            scale.from_unit(p.arousal),
+            scale.from_unit(p.valence),
+            p.quadrant,
+            p.confidence,
+            quadrant_words(p.quadrant)
+        ),
+        Err((path, msg)) => writeln!(out, "{:<w$}  error: {msg}", table_name(path, short)),
+    }
 }
 
 #[cfg(test)]
@@ -288,6 +336,31 @@ mod tests {
                 .nth(2)
                 .unwrap()
                 .starts_with("\"a,b.mp3\",10.5,")
+        );
+    }
+
+    #[test]
+    fn table_rows_stream_aligned_with_failures_inline() {
+        let mut p = sample();
+        p.path = Some("music/long name.mp3".into());
+        let paths = ["music/long name.mp3".to_string(), "x.mp3".to_string()];
+        let mut buf = Vec::new();
+        let mut w = StreamWriter::new(&mut buf, Format::Table, Scale::MinusOneToOne, false, &paths)
+            .unwrap();
+        w.row(&Ok(p)).unwrap();
+        w.row(&Err(("x.mp3".into(), "x.mp3: not audio".into())))
+            .unwrap();
+        let text = String::from_utf8(buf).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 3, "{text}");
+        // The columns after the file name start at the same place on every line.
+        let col = "music/long name.mp3".len() + 2;
+        assert!(lines[0][col..].starts_with("duration"), "{text}");
+        assert!(lines[1][col..].trim_start().starts_with("1.0s"), "{text}");
+        assert!(
+            lines[2].starts_with("x.mp3 ")
+                && lines[2][col..].starts_with("error: x.mp3: not audio"),
+            "{text}"
         );
     }
 }

@@ -1,6 +1,7 @@
 //! Running one job per input file: in parallel, results in input order, a progress bar for
 //! many files, and one bad file reported without stopping the others.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use indicatif::{ProgressBar, ProgressStyle};
@@ -14,6 +15,21 @@ pub fn run_all<T: Send>(
     threads: usize,
     job: impl Fn(&Path) -> anyhow::Result<T> + Sync,
 ) -> Vec<anyhow::Result<T>> {
+    let mut out = Vec::with_capacity(paths.len());
+    run_ordered(paths, threads, job, |_, r| out.push(r));
+    out
+}
+
+/// Runs `job` on every path in parallel (on `threads` threads; 0 = all cores) and hands each
+/// result to `deliver` on the calling thread, in input order, as soon as it and every earlier
+/// one are done — so output can be written while later files are still being processed.
+/// Progress bar on stderr as in [`run_all`].
+pub fn run_ordered<T: Send>(
+    paths: &[PathBuf],
+    threads: usize,
+    job: impl Fn(&Path) -> anyhow::Result<T> + Sync,
+    mut deliver: impl FnMut(usize, anyhow::Result<T>),
+) {
     let bar = if paths.len() > 1 {
         let b = ProgressBar::new(paths.len() as u64);
         b.set_style(
@@ -24,22 +40,38 @@ pub fn run_all<T: Send>(
     } else {
         ProgressBar::hidden()
     };
-    let work = || {
-        paths
-            .par_iter()
-            .map(|p| {
-                let r = job(p);
-                bar.inc(1);
-                r
-            })
-            .collect::<Vec<_>>()
-    };
-    let out = match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
-        Ok(pool) => pool.install(work),
-        Err(_) => work(),
-    };
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build();
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let job = &job;
+        scope.spawn(move || {
+            let work = move || {
+                paths
+                    .par_iter()
+                    .enumerate()
+                    .for_each_with(tx, |tx, (i, p)| {
+                        // The receiver lives until every result is in.
+                        let _ = tx.send((i, job(p)));
+                    });
+            };
+            match &pool {
+                Ok(pool) => pool.install(work),
+                Err(_) => work(),
+            }
+        });
+        // Results that arrived before an earlier one, held until it is delivered.
+        let mut waiting = BTreeMap::new();
+        let mut next = 0;
+        for (i, r) in rx {
+            bar.inc(1);
+            waiting.insert(i, r);
+            while let Some(r) = waiting.remove(&next) {
+                bar.suspend(|| deliver(next, r));
+                next += 1;
+            }
+        }
+    });
     bar.finish_and_clear();
-    out
 }
 
 /// Expands directories into the audio files below them (sorted), keeps files as given.

@@ -4,13 +4,14 @@
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::Context;
-use mer_predict::output::{self, Format};
+use mer_predict::output::{Format, StreamWriter};
 use mer_predict::plot::{PlotFormat, write_plot};
 use mer_predict::{Interval, ModelChoice, Predictor, Scale};
 
-use crate::batch::{expand_inputs, run_all};
+use crate::batch::{expand_inputs, run_ordered};
 
 /// Output format.
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -92,40 +93,63 @@ pub fn run(a: PredictArgs) -> anyhow::Result<ExitCode> {
         PlotFormatArg::Svg => PlotFormat::Svg,
         PlotFormatArg::Png => PlotFormat::Png,
     };
-    let results = run_all(&paths, a.threads, |p| {
-        let pred = predictor.predict_file_interval(p, interval)?;
-        if let Some(dir) = &a.plot {
-            write_plot(&pred, dir, plot_format, scale)?;
-        }
-        Ok(pred)
-    });
-    let mut failed = 0usize;
-    let rows: Vec<_> = results
-        .into_iter()
-        .zip(&paths)
-        .map(|(r, p)| {
-            r.map_err(|e| {
-                failed += 1;
-                let msg = format!("{e:#}");
-                // One line per bad file, naming it (the error usually does already).
-                let shown = p.display().to_string();
-                if msg.contains(&shown) {
-                    eprintln!("mer: error: {msg}");
-                } else {
-                    eprintln!("mer: error: {shown}: {msg}");
-                }
-                (shown, msg)
-            })
-        })
-        .collect();
     let format = match a.format {
         FormatArg::Table => Format::Table,
         FormatArg::Json => Format::Json,
         FormatArg::Csv => Format::Csv,
     };
+    let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    output::write(&mut out, &rows, format, scale, a.dynamic).context("writing the output")?;
+    let mut writer = StreamWriter::new(&mut out, format, scale, a.dynamic, &names)
+        .context("writing the output")?;
+    let mut failed = 0usize;
+    let mut write_error = None;
+    // Set when stdout is gone (e.g. `| head`): the files not yet started are skipped.
+    let stop = AtomicBool::new(false);
+    // Rows are written (and flushed) in input order as the files finish.
+    run_ordered(
+        &paths,
+        a.threads,
+        |p| {
+            if stop.load(Ordering::Relaxed) {
+                anyhow::bail!("skipped: the output could not be written");
+            }
+            let pred = predictor.predict_file_interval(p, interval)?;
+            if let Some(dir) = &a.plot {
+                write_plot(&pred, dir, plot_format, scale)?;
+            }
+            Ok(pred)
+        },
+        |i, r| {
+            if write_error.is_some() {
+                return;
+            }
+            let row = r.map_err(|e| {
+                failed += 1;
+                let msg = format!("{e:#}");
+                // One line per bad file, naming it (the error usually does already).
+                let shown = &names[i];
+                if msg.contains(shown.as_str()) {
+                    eprintln!("mer: error: {msg}");
+                } else {
+                    eprintln!("mer: error: {shown}: {msg}");
+                }
+                (shown.clone(), msg)
+            });
+            if let Err(e) = writer.row(&row) {
+                write_error = Some(e);
+                stop.store(true, Ordering::Relaxed);
+            }
+        },
+    );
+    if let Some(e) = write_error {
+        // The reader went away (`mer predict music/ | head`): stop quietly, as ripgrep does.
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            return Ok(ExitCode::SUCCESS);
+        }
+        return Err(e).context("writing the output");
+    }
     out.flush().context("writing the output")?;
     if failed > 0 {
         eprintln!("mer: {failed} of {} files failed", paths.len());
