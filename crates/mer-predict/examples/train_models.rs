@@ -3,7 +3,9 @@
 //! ```text
 //! cargo run --release -p mer-predict --example train_models -- <data dir> <cache dir> <out dir> [cv|train] [names...]
 //! ```
-//! `cv NAMES`: 5-fold CV of each preset name (plus `probe` for the ridge probes);
+//! `cv NAMES`: 5-fold CV of each preset name (plus `probe` for the ridge probes;
+//! `TEACHER>STUDENT`, e.g. `default>fast-labels`, for a student trained on the teacher's
+//! series; `fast` is `default>fast-labels`);
 //! `mix A+B`: averages the held-out series that `cv A` and `cv B` dumped
 //! to `<out>/<name>.held.json`; `train NAMES`: trains presets on all clips and writes `<out>/<name>.mermodel`.
 
@@ -12,8 +14,8 @@ use std::path::PathBuf;
 use mer_data::FeatureCache;
 use mer_predict::InputKind;
 use mer_predict::training::{
-    CvReport, Preset, SharedData, cross_validate, cross_validate_mix, linear_probe_cv,
-    mix_held_out, train_preset,
+    Clip, CvReport, Preset, SharedData, cross_validate, cross_validate_mix, linear_probe_cv,
+    mix_held_out, train_on_clips,
 };
 
 /// `NAME[@LAMBDA[,WQ[,SMOOTH]]][-xN]`: a preset, a ridge penalty, 4Q row weight and output
@@ -23,6 +25,14 @@ fn parse_preset(n: &str) -> Result<Preset, Box<dyn std::error::Error>> {
         Some((b, e)) => (b, e.parse::<usize>()?),
         None => (n, 1),
     };
+    // TEACHER>STUDENT: the student distilled from the teacher (Preset::teacher).
+    if let Some((teacher, student)) = base.split_once('>') {
+        let mut p = parse_preset(student)?;
+        p.teacher = Some(teacher.into());
+        p.ensemble = ens;
+        p.name = n.into();
+        return Ok(p);
+    }
     let (base, ridge) = match base.split_once('@') {
         Some((b, l)) => (b, Some(l)),
         None => (base, None),
@@ -109,7 +119,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             ("train", n) => {
                 let p = parse_preset(n)?;
                 let t = std::time::Instant::now();
-                let m = train_preset(&p, &data.examples(p.kind), true)?;
+                let clips: Vec<&Clip> = data.clips.iter().collect();
+                let m = train_on_clips(&p, &clips, true)?;
                 let path = out.join(format!("{n}.mermodel"));
                 m.save_file(&path)?;
                 eprintln!(

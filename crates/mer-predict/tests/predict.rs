@@ -429,3 +429,76 @@ fn predict_features_equal_the_training_features() {
     println!("musicnn features, mer train vs mer predict: max |diff| {err:.2e}");
     assert!(err <= 1e-5, "max |diff| {err}");
 }
+
+/// `fast` is distilled from `default`: trained on 16 real clips (10 s each), the student
+/// learns the teacher's series (the clips' own ratings are replaced), says so in its header,
+/// and its clip means follow the teacher's.
+#[test]
+fn fast_preset_is_distilled_from_the_default() {
+    use mer_data::Format;
+    use mer_predict::InputKind;
+    use mer_predict::training::{Clip, Preset, needs_musicnn, train_on_clips};
+    let Some(data) = mer_audio::testdata::shared_data() else {
+        eprintln!("skipping: shared data not found");
+        return;
+    };
+    let mut student = Preset::named("fast").unwrap();
+    assert_eq!(student.teacher.as_deref(), Some("default"));
+    assert!(needs_musicnn(&student).unwrap());
+    assert!(!needs_musicnn(&Preset::named("fast-labels").unwrap()).unwrap());
+    student.train.max_epochs = 12;
+    student.train.patience = 12;
+    let embedder = mer_musicnn::MusicnnEmbedder::new().unwrap();
+    let mut items = mer_data::load_lenient(&data.join("musifeast17"), Format::Musifeast)
+        .unwrap()
+        .items;
+    items.sort_by(|a, b| a.id.cmp(&b.id));
+    let clips: Vec<Clip> = items
+        .iter()
+        .step_by(16)
+        .take(16)
+        .map(|it| {
+            let audio = mer_audio::load(&it.audio, Some(16_000)).unwrap();
+            let ten_s = &audio.samples[..audio.samples.len().min(160_000)];
+            let (musicnn, logmel) =
+                mer_predict::features::compute_all(ten_s, Some(&embedder)).unwrap();
+            Clip {
+                id: format!("musifeast/{}", it.id),
+                dataset: "musifeast",
+                musicnn,
+                logmel,
+                static_av: it.labels.static_av.map(|s| [s.arousal, s.valence]),
+                quadrant: None,
+                dynamic: None,
+            }
+        })
+        .collect();
+    let refs: Vec<&Clip> = clips.iter().collect();
+    let model = train_on_clips(&student, &refs, false).unwrap();
+    let training = &model.header.training;
+    assert!(
+        training
+            .datasets
+            .iter()
+            .any(|d| d.contains("default model's dynamic series")),
+        "{:?}",
+        training.datasets
+    );
+    assert_eq!(training.config["teacher"], "default");
+    let teacher = train_on_clips(&Preset::named("default").unwrap(), &refs, false).unwrap();
+    let mean = |m: &mer_model::MerModel, c: &Clip, kind: InputKind| {
+        let x = mer_predict::features::assemble(kind, c.musicnn.as_ref(), &c.logmel);
+        m.predict(&x.data, x.rows).unwrap().static_av
+    };
+    let t: Vec<f32> = clips
+        .iter()
+        .map(|c| mean(&teacher, c, InputKind::Musicnn)[0])
+        .collect();
+    let s: Vec<f32> = clips
+        .iter()
+        .map(|c| mean(&model, c, InputKind::LogMel)[0])
+        .collect();
+    let r = pearson(&t, &s);
+    println!("student vs teacher, clip-mean arousal on the training clips: r {r:.3}");
+    assert!(r > 0.5, "r {r}");
+}
