@@ -296,8 +296,10 @@ impl Preset {
         }
     }
 
-    /// A named preset: `default` (CRNN on musicnn embeddings), `fast` (CRNN on the 2 Hz
-    /// log-mel), `crnn-musicnn` / `crnn-logmel` / `crnn-both` (the comparison's variants).
+    /// A named preset ([`PRESETS`]): `default` (ridge head on musicnn embeddings), `fast`
+    /// (small CRNN on the 2 Hz log-mel, distilled from `default`), `fast-labels` (the same
+    /// network on the clips' labels), and the comparison's variants `crnn-musicnn` /
+    /// `crnn-logmel` / `crnn-both` and `ridge-musicnn` / `ridge-logmel` / `ridge-both`.
     pub fn named(name: &str) -> Result<Preset> {
         Ok(match name {
             // The winner of the 5-fold comparison in models/REPORT.md: a ridge head on

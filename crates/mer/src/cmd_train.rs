@@ -412,8 +412,9 @@ pub struct TrainArgs {
     /// The model file to write.
     #[arg(short, long)]
     output: PathBuf,
-    /// Train a model that ships with mer (`default` or `fast`, see mer-predict's
-    /// models/REPORT.md) on all of --data-dir, with its fixed recipe and seed.
+    /// Train a model that ships with mer (`default`, or `fast`: distilled from a `default`
+    /// trained first; see mer-predict's models/REPORT.md) on all of --data-dir, with its
+    /// fixed recipe and seed.
     #[arg(long, value_parser = ["default", "fast"])]
     preset: Option<String>,
     /// With --preset: the shared data folder (4q/, musifeast17/, deam-sample/, pmemo-sample/).
