@@ -46,6 +46,9 @@ pub enum InputKind {
     /// The same with the bands limited to 10 kHz: `mer train --features logmel-10k` (its
     /// default).
     LogMel40Fmax10k,
+    /// musicnn embeddings (16 kHz) beside [`InputKind::LogMel40Fmax10k`] (44.1 kHz),
+    /// `[frames, 240]`, musicnn first: `mer train --features logmel-musicnn`.
+    MusicnnLogMel40Fmax10k,
 }
 
 impl InputKind {
@@ -53,7 +56,11 @@ impl InputKind {
     pub const ALL: [InputKind; 3] = [InputKind::Musicnn, InputKind::LogMel, InputKind::Both];
 
     /// The kinds computed from the file at 44.1 kHz (models written by `mer train`).
-    pub const FROM_FILE: [InputKind; 2] = [InputKind::LogMel40, InputKind::LogMel40Fmax10k];
+    pub const FROM_FILE: [InputKind; 3] = [
+        InputKind::LogMel40,
+        InputKind::LogMel40Fmax10k,
+        InputKind::MusicnnLogMel40Fmax10k,
+    ];
 
     /// Feature-set name written into model files (for the 44.1 kHz log-mels, the names
     /// `mer train` writes).
@@ -64,6 +71,7 @@ impl InputKind {
             InputKind::Both => BOTH_FEATURE_SET,
             InputKind::LogMel40 => "logmel40-malik2017",
             InputKind::LogMel40Fmax10k => "logmel40-fmax10k",
+            InputKind::MusicnnLogMel40Fmax10k => "musicnn-msd-penultimate+logmel40-fmax10k-2hz",
         }
     }
 
@@ -86,7 +94,7 @@ impl InputKind {
     pub fn mel_44k(self) -> Option<MelConfig> {
         match self {
             InputKind::LogMel40 => Some(MelConfig::malik2017()),
-            InputKind::LogMel40Fmax10k => Some(MelConfig {
+            InputKind::LogMel40Fmax10k | InputKind::MusicnnLogMel40Fmax10k => Some(MelConfig {
                 fmax: Some(10_000.0),
                 ..MelConfig::malik2017()
             }),
@@ -101,12 +109,16 @@ impl InputKind {
             InputKind::LogMel => N_MELS,
             InputKind::Both => mer_musicnn::EMBEDDING_DIM + N_MELS,
             InputKind::LogMel40 | InputKind::LogMel40Fmax10k => 40,
+            InputKind::MusicnnLogMel40Fmax10k => mer_musicnn::EMBEDDING_DIM + 40,
         }
     }
 
     /// Whether computing the features runs musicnn.
     pub fn needs_musicnn(self) -> bool {
-        matches!(self, InputKind::Musicnn | InputKind::Both)
+        matches!(
+            self,
+            InputKind::Musicnn | InputKind::Both | InputKind::MusicnnLogMel40Fmax10k
+        )
     }
 
     /// A short name for reports (`musicnn`, `logmel`, `both`).
@@ -117,6 +129,7 @@ impl InputKind {
             InputKind::Both => "both",
             InputKind::LogMel40 => "logmel40",
             InputKind::LogMel40Fmax10k => "logmel40-10k",
+            InputKind::MusicnnLogMel40Fmax10k => "musicnn+logmel40-10k",
         }
     }
 }
@@ -145,23 +158,24 @@ pub fn compute_all(
 /// errors: those come from the file, see [`InputKind::mel_44k`]).
 pub fn assemble(kind: InputKind, musicnn: Option<&Matrix>, logmel: &Matrix) -> Matrix {
     match kind {
-        InputKind::LogMel40 | InputKind::LogMel40Fmax10k => {
+        InputKind::LogMel40 | InputKind::LogMel40Fmax10k | InputKind::MusicnnLogMel40Fmax10k => {
             panic!("{kind:?} is computed from 44.1 kHz audio, not assembled")
         }
         InputKind::LogMel => logmel.clone(),
         InputKind::Musicnn => musicnn.expect("musicnn features computed").clone(),
-        InputKind::Both => {
-            let m = musicnn.expect("musicnn features computed");
-            let rows = m.rows.min(logmel.rows);
-            let cols = m.cols + logmel.cols;
-            let mut data = Vec::with_capacity(rows * cols);
-            for r in 0..rows {
-                data.extend_from_slice(m.row(r));
-                data.extend_from_slice(logmel.row(r));
-            }
-            Matrix::new(rows, cols, data)
-        }
+        InputKind::Both => side_by_side(musicnn.expect("musicnn features computed"), logmel),
     }
+}
+
+/// `a`'s columns then `b`'s, frame by frame: `[min(rows), a.cols + b.cols]`.
+pub fn side_by_side(a: &Matrix, b: &Matrix) -> Matrix {
+    let rows = a.rows.min(b.rows);
+    let mut data = Vec::with_capacity(rows * (a.cols + b.cols));
+    for r in 0..rows {
+        data.extend_from_slice(a.row(r));
+        data.extend_from_slice(b.row(r));
+    }
+    Matrix::new(rows, a.cols + b.cols, data)
 }
 
 /// The features of `kind` for mono 16 kHz samples: `[frames, kind.n_features()]`.

@@ -8,7 +8,7 @@ use mer_musicnn::MusicnnEmbedder;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{PredictError, Result};
-use crate::features::{InputKind, MODEL_RATE, compute};
+use crate::features::{InputKind, MODEL_RATE, compute, side_by_side};
 use mer_features::{Matrix, MelConfig};
 
 /// The embedded default model: a ridge head on musicnn embeddings, applied per frame
@@ -295,6 +295,30 @@ impl Predictor {
         if let Some(cfg) = self.kind.mel_44k() {
             return self.predict_file_mel_44k(path, interval, &cfg);
         }
+        // [frames, 2]: (arousal, valence) of each kept frame.
+        let (series, a, end) = self.stream_blocks(path, interval, |block| {
+            let (ba, bv) = self.predict_block(block, Some(path))?;
+            let data = ba.iter().zip(&bv).flat_map(|(a, v)| [*a, *v]).collect();
+            Ok(Matrix::new(ba.len(), 2, data))
+        })?;
+        let (arousal, valence) = series.data.chunks_exact(2).map(|r| (r[0], r[1])).unzip();
+        let rate = f64::from(MODEL_RATE);
+        let mut p = summarise(arousal, valence, (end - a) as f64 / rate, a as f64 / rate);
+        p.path = Some(path.to_path_buf());
+        Ok(p)
+    }
+
+    /// Streams `interval` of a file at 16 kHz in blocks of `block_s` with `margin_s` of audio
+    /// on each side, calls `per_block` on each block's samples (`[rows, cols]` per 2 Hz frame
+    /// back) and keeps the rows of the block's own frames, so that the result equals
+    /// `per_block` on the whole interval for frame-local features with less context than the
+    /// margin (musicnn: 1.5 s). Returns the rows and the interval's first and end samples.
+    fn stream_blocks(
+        &self,
+        path: &Path,
+        interval: Interval,
+        mut per_block: impl FnMut(&[f32]) -> Result<Matrix>,
+    ) -> Result<(Matrix, usize, usize)> {
         let mut stream = mer_audio::AudioStream::open(path, Some(MODEL_RATE))?;
         let rate = f64::from(MODEL_RATE);
         let at = |t: f64| (t * rate).round() as usize;
@@ -309,7 +333,7 @@ impl Predictor {
         let mut pos = 0usize; // absolute index of the stream's next sample
         let mut eof = false;
         let mut core = a; // first sample of the next block's kept frames
-        let (mut arousal, mut valence) = (Vec::new(), Vec::new());
+        let (mut rows, mut cols, mut out) = (0usize, 0usize, Vec::new());
         loop {
             while !eof && buf_start + buf.len() < core + block + margin && b.is_none_or(|b| pos < b)
             {
@@ -332,15 +356,18 @@ impl Predictor {
             if hi <= lo {
                 return Err(no_audio(Some(path), interval, pos as f64 / rate));
             }
-            let (ba, bv) = self.predict_block(&buf[lo - buf_start..hi - buf_start], Some(path))?;
-            let skip = (core - lo) / half_s;
+            let m = per_block(&buf[lo - buf_start..hi - buf_start])?;
+            let skip = ((core - lo) / half_s).min(m.rows);
             let keep = if last {
-                ba.len()
+                m.rows
             } else {
-                skip + block / half_s
+                (skip + block / half_s).min(m.rows)
             };
-            arousal.extend_from_slice(&ba[skip.min(ba.len())..keep.min(ba.len())]);
-            valence.extend_from_slice(&bv[skip.min(bv.len())..keep.min(bv.len())]);
+            if keep > skip {
+                cols = m.cols;
+                out.extend_from_slice(&m.data[skip * m.cols..keep * m.cols]);
+                rows += keep - skip;
+            }
             if last {
                 break;
             }
@@ -350,9 +377,7 @@ impl Predictor {
             buf_start += drop;
         }
         let end = b.map_or(pos, |b| b.min(pos));
-        let mut p = summarise(arousal, valence, (end - a) as f64 / rate, a as f64 / rate);
-        p.path = Some(path.to_path_buf());
-        Ok(p)
+        Ok((Matrix::new(rows, cols, out), a, end))
     }
 
     /// A model on the paper's 44.1 kHz log-mel (`mer train --features logmel|logmel-10k`):
@@ -371,8 +396,16 @@ impl Predictor {
                 reason: other.to_string(),
             },
         })?;
-        let x = mer_features::pool_2hz(&out.features, cfg.hop_length, cfg.sample_rate);
+        let mut x = mer_features::pool_2hz(&out.features, cfg.hop_length, cfg.sample_rate);
         let total = out.n_samples as f64 / f64::from(cfg.sample_rate);
+        if let Some(embedder) = &self.embedder {
+            // musicnn rows of the whole file at 16 kHz, block by block, then side by side
+            // (musicnn first, the common frames), as `mer train` assembles them.
+            let (m, ..) = self.stream_blocks(path, Interval::WHOLE, |block| {
+                compute(InputKind::Musicnn, block, Some(embedder))
+            })?;
+            x = side_by_side(&m, &x);
+        }
         self.predict_rows(&x, interval, total, Some(path))
     }
 

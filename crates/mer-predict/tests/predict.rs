@@ -502,3 +502,91 @@ fn fast_preset_is_distilled_from_the_default() {
     println!("student vs teacher, clip-mean arousal on the training clips: r {r:.3}");
     assert!(r > 0.5, "r {r}");
 }
+
+/// A model `mer train --features logmel-musicnn` writes (musicnn at 16 kHz beside the
+/// 10 kHz-limited 44.1 kHz log-mel) runs in `mer predict --model`: the musicnn part streamed in
+/// blocks, the log-mel from the file, equal to the model on the features assembled the way
+/// `mer train` assembles them.
+#[test]
+fn models_on_musicnn_and_44k_log_mel_run_from_files() {
+    use mer_features::{MelConfig, log_mel_file, pool_2hz};
+    use mer_model::ridge::RidgeConfig;
+    use mer_model::{Example, FeatureSpec, ModelConfig, TrainConfig, TrainSet};
+    use mer_predict::InputKind;
+    use mer_predict::features::side_by_side;
+    let Some(data) = mer_audio::testdata::shared_data() else {
+        eprintln!("skipping: shared data not found");
+        return;
+    };
+    let cfg = MelConfig {
+        fmax: Some(10_000.0),
+        ..MelConfig::malik2017()
+    };
+    let embedder = mer_musicnn::MusicnnEmbedder::new().unwrap();
+    // As the CLI's `item_features(LogmelMusicnn)`: embed_2hz_file beside the pooled log-mel.
+    let feats = |p: &Path| {
+        let o = log_mel_file(p, &cfg).unwrap();
+        let l = pool_2hz(&o.features, cfg.hop_length, cfg.sample_rate);
+        side_by_side(&embedder.embed_2hz_file(p).unwrap(), &l)
+    };
+    let mut items = mer_data::load_lenient(&data.join("musifeast17"), mer_data::Format::Musifeast)
+        .unwrap()
+        .items;
+    items.sort_by(|a, b| a.id.cmp(&b.id));
+    let examples: Vec<Example> = items
+        .iter()
+        .step_by(40)
+        .take(6)
+        .map(|it| {
+            let m = feats(&it.audio);
+            Example {
+                id: it.id.clone(),
+                features: m.data.clone(),
+                n_frames: m.rows,
+                dynamic: None,
+                static_av: it.labels.static_av.map(|s| [s.arousal, s.valence]),
+                quadrant: None,
+            }
+        })
+        .collect();
+    let set = TrainSet {
+        train: &examples,
+        val: Some(&[]),
+        features: FeatureSpec {
+            name: "musicnn-msd-penultimate+logmel40-fmax10k-2hz".into(),
+            version: "1".into(),
+            n_features: 240,
+            frame_rate_hz: 2.0,
+        },
+        datasets: vec!["MUSIFEAST-17 (6 clips)".into()],
+    };
+    let model_cfg = ModelConfig::Ridge(RidgeConfig {
+        n_features: 240,
+        lambda: 1.0,
+    });
+    let (model, _) = mer_model::train(
+        &model_cfg,
+        &set,
+        &TrainConfig::default(),
+        &mer_model::burn::tensor::Device::flex(),
+    )
+    .unwrap();
+    // 12 s blocks with 4 s margins: the 45 s clip is streamed in four blocks.
+    let p = Predictor::from_model(model.clone(), "test")
+        .unwrap()
+        .with_blocks(12, 4);
+    assert_eq!(p.input_kind(), InputKind::MusicnnLogMel40Fmax10k);
+    let path = deam(10).unwrap();
+    let x = feats(&path);
+    let direct = model.predict(&x.data, x.rows).unwrap();
+    let r = p.predict_file(&path).unwrap();
+    assert_eq!(r.dynamic_arousal.len(), x.rows);
+    let err = r
+        .dynamic_arousal
+        .iter()
+        .zip(&direct.arousal)
+        .chain(r.dynamic_valence.iter().zip(&direct.valence))
+        .map(|(a, b)| (a - b.clamp(-1.0, 1.0)).abs())
+        .fold(0f32, f32::max);
+    assert!(err <= 1e-4, "max |diff| {err}");
+}

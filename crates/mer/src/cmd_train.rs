@@ -189,7 +189,7 @@ fn item_features(
             let l = item_features(FeatureKind::Logmel10k, items, cache)?;
             m.into_iter()
                 .zip(l)
-                .map(|(m, l)| Ok(side_by_side(&m?, &l?)))
+                .map(|(m, l)| Ok(mer_predict::features::side_by_side(&m?, &l?)))
                 .collect()
         }
         FeatureKind::DeamOpensmile => items
@@ -203,17 +203,6 @@ fn item_features(
             })
             .collect(),
     })
-}
-
-/// `a`'s columns then `b`'s, frame by frame: `[min(rows), a.cols + b.cols]`.
-fn side_by_side(a: &Matrix, b: &Matrix) -> Matrix {
-    let rows = a.rows.min(b.rows);
-    let mut data = Vec::with_capacity(rows * (a.cols + b.cols));
-    for r in 0..rows {
-        data.extend_from_slice(a.row(r));
-        data.extend_from_slice(b.row(r));
-    }
-    Matrix::new(rows, a.cols + b.cols, data)
 }
 
 /// Options shared by `mer train`, `mer eval` and `mer experiment`: data and features.
@@ -520,8 +509,30 @@ mod tests {
         );
     }
 
+    /// Every feature set `mer train` computes from audio, `mer predict --model` computes too,
+    /// under the same name, version and width (mediaeval260 excepted: not in mer-predict);
+    /// `deam-opensmile` comes from DEAM's own files, not from audio.
+    #[test]
+    fn mer_predict_knows_the_trainable_feature_sets() {
+        for k in FeatureKind::value_variants() {
+            let spec = k.spec();
+            match mer_predict::InputKind::from_feature_set(&spec.name) {
+                Some(i) => {
+                    assert_eq!(i.feature_version(), spec.version, "{k:?}");
+                    assert_eq!(i.n_features(), spec.n_features, "{k:?}");
+                }
+                None => assert!(
+                    matches!(k, FeatureKind::Mediaeval260 | FeatureKind::DeamOpensmile),
+                    "{k:?} ({}) is unknown to mer predict",
+                    spec.name
+                ),
+            }
+        }
+    }
+
     #[test]
     fn side_by_side_puts_the_first_first_and_crops() {
+        use mer_predict::features::side_by_side;
         let a = Matrix::new(2, 2, vec![1.0, 2.0, 3.0, 4.0]);
         let b = Matrix::new(3, 1, vec![9.0, 8.0, 7.0]);
         let c = side_by_side(&a, &b);
