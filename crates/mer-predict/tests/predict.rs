@@ -55,9 +55,18 @@ fn default_model_predicts_a_deam_clip() {
 /// which the log compression turns into a level shift); musicnn's embeddings and the 9-frame
 /// output smoothing are what hold it.
 #[test]
-fn default_model_is_encoding_invariant() {
+fn embedded_models_are_encoding_invariant() {
     let Some(_) = deam(2) else { return };
-    let p = Predictor::default_model().unwrap();
+    for (label, p) in [
+        ("default", Predictor::default_model().unwrap()),
+        ("fast", Predictor::fast_model().unwrap()),
+    ] {
+        eprintln!("{label}:");
+        encoding_invariance(&p);
+    }
+}
+
+fn encoding_invariance(p: &Predictor) {
     let mut all_a = (Vec::new(), Vec::new());
     let mut all_v = (Vec::new(), Vec::new());
     for id in [2, 10, 12] {
