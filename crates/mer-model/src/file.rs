@@ -131,6 +131,37 @@ pub struct ModelHeader {
     pub ridge: Option<Ridge>,
 }
 
+impl ModelHeader {
+    /// The header of a model trained with `cfg`: this crate's version as the writer, the
+    /// whole-song prediction windows of `cfg` (its sequence length, hop = half of it unless
+    /// set), no held-out metrics. Used by [`train`](crate::train) and by callers that fit a
+    /// ridge head themselves (mer-predict's grouped, weighted head on clip means).
+    pub fn new(
+        model: &ModelConfig,
+        features: FeatureSpec,
+        standardizer: Standardizer,
+        cfg: &crate::train::TrainConfig,
+        training: TrainingInfo,
+        ridge: Option<Ridge>,
+    ) -> ModelHeader {
+        ModelHeader {
+            written_by: format!("mer-model {}", env!("CARGO_PKG_VERSION")),
+            model: model.clone(),
+            features,
+            standardizer,
+            seq_len: cfg.seq_len,
+            predict_hop: if cfg.predict_hop == 0 {
+                (cfg.seq_len / 2).max(1)
+            } else {
+                cfg.predict_hop
+            },
+            training,
+            metrics: serde_json::Value::Null,
+            ridge,
+        }
+    }
+}
+
 /// A loaded (or freshly trained) model ready for prediction.
 #[derive(Debug, Clone)]
 pub struct MerModel {

@@ -417,11 +417,6 @@ pub fn train(
     let standardizer = Standardizer::fit(&train_raw)?;
     let train_ex = standardized(&train_raw, &standardizer);
     let val_ex = standardized(&val_raw, &standardizer);
-    let predict_hop = if cfg.predict_hop == 0 {
-        (cfg.seq_len / 2).max(1)
-    } else {
-        cfg.predict_hop
-    };
     let mut info = TrainingInfo {
         datasets: set.datasets.clone(),
         n_train: train_ex.len(),
@@ -429,16 +424,15 @@ pub fn train(
         config: serde_json::to_value(cfg).unwrap_or_default(),
         ..TrainingInfo::default()
     };
-    let header = |info: TrainingInfo, ridge: Option<Ridge>| ModelHeader {
-        written_by: format!("mer-model {}", env!("CARGO_PKG_VERSION")),
-        model: model.clone(),
-        features: set.features.clone(),
-        standardizer: standardizer.clone(),
-        seq_len: cfg.seq_len,
-        predict_hop,
-        training: info,
-        metrics: serde_json::Value::Null,
-        ridge,
+    let header = |info: TrainingInfo, ridge: Option<Ridge>| {
+        ModelHeader::new(
+            model,
+            set.features.clone(),
+            standardizer.clone(),
+            cfg,
+            info,
+            ridge,
+        )
     };
 
     let ModelConfig::Ridge(rc) = model else {

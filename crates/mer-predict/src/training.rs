@@ -16,6 +16,7 @@ use std::path::Path;
 use mer_data::{FeatureCache, Format, Matrix, fold_of};
 use mer_model::burn::tensor::Device;
 use mer_model::crnn::CrnnConfig;
+use mer_model::file::{ModelHeader, TrainingInfo};
 use mer_model::ridge::{RidgeConfig, RidgeRow};
 use mer_model::{
     ClipLabels, DynamicLabels, Example, FeatureSpec, MerModel, ModelConfig, Standardizer,
@@ -528,38 +529,69 @@ fn predict_whole(model: &MerModel, preset: &Preset, clip: &Clip) -> Result<Serie
 pub fn train_preset(preset: &Preset, examples: &[Example], progress: bool) -> Result<MerModel> {
     let mut cfg = preset.train.clone();
     cfg.progress = progress;
-    let is_ridge = matches!(preset.model, ModelConfig::Ridge(_));
-    let set = TrainSet {
-        train: examples,
-        // The ridge is closed-form: no clips are held out for early stopping.
-        val: is_ridge.then_some(&[][..]),
-        features: preset.feature_spec(),
-        datasets: vec![
-            "MUSIFEAST-17 (static)".into(),
-            "4Q (quadrants, weak labels)".into(),
-            "DEAM sample (dynamic)".into(),
-            "PMEmo sample (dynamic)".into(),
-        ],
-    };
-    let (mut model, _log) = train(&preset.model, &set, &cfg, &Device::flex())
-        .map_err(|e| PredictError::Training(e.to_string()))?;
+    let datasets = vec![
+        "MUSIFEAST-17 (static)".to_string(),
+        "4Q (quadrants, weak labels)".into(),
+        "DEAM sample (dynamic)".into(),
+        "PMEmo sample (dynamic)".into(),
+    ];
     if let ModelConfig::Ridge(rc) = &preset.model {
-        // mer_model's plain ridge gave the file's skeleton; the shipped head is the weak,
-        // grouped one.
-        let (std, ridge) =
+        // The shipped head is the weak, grouped ridge on clip means (closed form, nothing
+        // held out), not mer_model::train's plain per-frame ridge.
+        if let Some(e) = examples.iter().find(|e| e.n_features() != rc.n_features) {
+            return Err(PredictError::Training(format!(
+                "{}: {} features per frame, the preset reads {}",
+                e.id,
+                e.n_features(),
+                rc.n_features
+            )));
+        }
+        let (standardizer, ridge) =
             fit_weak_ridge(examples, rc.n_features, rc.lambda, preset.quadrant_weight)?;
-        model.header.standardizer = std;
-        model.header.ridge = Some(mer_model::ridge::Ridge {
+        let labelled = examples
+            .iter()
+            .filter(|e| e.dynamic.is_some() || e.static_av.is_some() || e.quadrant.is_some())
+            .count();
+        let training = TrainingInfo {
+            datasets,
+            n_train: labelled,
+            n_val: 0,
+            epochs: 1,
+            best_epoch: 1,
+            best_val_loss: f32::NAN,
+            config: serde_json::json!({
+                "head": "ridge on clip-mean features, one intercept per dataset, 0 = 4Q's",
+                "lambda": rc.lambda,
+                "quadrant_weight": preset.quadrant_weight,
+                "smooth_frames": preset.smooth_frames,
+            }),
+        };
+        let ridge = mer_model::ridge::Ridge {
             smooth_frames: preset.smooth_frames,
             ..ridge
-        });
-        model.header.training.config = serde_json::json!({
-            "head": "ridge on clip-mean features, one intercept per dataset, 0 = 4Q's",
-            "lambda": rc.lambda,
-            "quadrant_weight": preset.quadrant_weight,
-            "smooth_frames": preset.smooth_frames,
+        };
+        let header = ModelHeader::new(
+            &preset.model,
+            preset.feature_spec(),
+            standardizer,
+            &cfg,
+            training,
+            Some(ridge),
+        );
+        return Ok(MerModel {
+            header,
+            net: None,
+            device: Device::flex(),
         });
     }
+    let set = TrainSet {
+        train: examples,
+        val: None,
+        features: preset.feature_spec(),
+        datasets,
+    };
+    let (model, _log) = train(&preset.model, &set, &cfg, &Device::flex())
+        .map_err(|e| PredictError::Training(e.to_string()))?;
     Ok(model)
 }
 
