@@ -9,7 +9,7 @@ use crate::resample::StreamResampler;
 /// Mono audio in memory.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Audio {
-    /// Mono samples (mean of the file's channels), nominally in [-1, 1]; shape [n_samples].
+    /// Mono samples (mean of the file's channels), nominally in [-1, 1]; shape `[n_samples]`.
     pub samples: Vec<f32>,
     /// Sample rate of `samples`, Hz.
     pub sample_rate: u32,

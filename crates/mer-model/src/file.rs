@@ -134,7 +134,7 @@ pub struct ModelHeader {
 impl ModelHeader {
     /// The header of a model trained with `cfg`: this crate's version as the writer, the
     /// whole-song prediction windows of `cfg` (its sequence length, hop = half of it unless
-    /// set), no held-out metrics. Used by [`train`](crate::train) and by callers that fit a
+    /// set), no held-out metrics. Used by [`train`](fn@crate::train) and by callers that fit a
     /// ridge head themselves (mer-predict's grouped, weighted head on clip means).
     pub fn new(
         model: &ModelConfig,

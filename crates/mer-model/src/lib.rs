@@ -8,8 +8,8 @@
 //! - [`gru`]: the fused GRU cell; [`recurrent`]: the cell switch.
 //!
 //! Pipeline: [`data`] (inputs, standardisation, sequences) → [`train`](mod@train) →
-//! [`MerModel`] ([`file`]: the self-describing model file; [`predict`]: whole songs) →
-//! [`metrics`] and [`eval`] (k-fold cross-validation). [`bench`]: `mer bench`.
+//! [`MerModel`] ([`file`](mod@file): the self-describing model file; [`predict`]: whole songs) →
+//! [`metrics`] and [`eval`] (k-fold cross-validation). [`bench`](mod@bench): `mer bench`.
 
 mod attention;
 pub mod bench;

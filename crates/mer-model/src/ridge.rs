@@ -91,7 +91,7 @@ impl Ridge {
     }
 
     /// Per-frame predictions for standardised features `[n_frames, n_features]` →
-    /// (arousal[n_frames], valence[n_frames]).
+    /// (`arousal[n_frames]`, `valence[n_frames]`).
     pub fn predict(&self, features: &[f32], n_features: usize) -> (Vec<f32>, Vec<f32>) {
         let (a, v): (Vec<f32>, Vec<f32>) = features
             .chunks_exact(n_features)

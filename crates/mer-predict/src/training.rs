@@ -388,7 +388,7 @@ fn dataset_of(id: &str) -> &str {
     id.split_once('/').map_or(id, |(d, _)| d)
 }
 
-/// Fits the shipped ridge head on clip-mean features: one row per clip ([`ridge_target`]),
+/// Fits the shipped ridge head on clip-mean features: one row per clip (`ridge_target`),
 /// features standardised over the clips' means (stored as the model's standardiser, so the
 /// head applies frame by frame), quadrant rows weighted `quadrant_weight`, and one
 /// unpenalised intercept per dataset ([`mer_model::ridge::Ridge::fit_grouped`]): MUSIFEAST's

@@ -44,7 +44,7 @@ enum Cmd {
     Train(cmd_train::TrainArgs),
     /// Evaluate: k-fold cross-validation in one command, or a model file on a dataset.
     Eval(cmd_eval::EvalArgs),
-    /// Run an experiment file (models × sequence lengths); writes results/<name>/.
+    /// Run an experiment file (models × sequence lengths); writes results/NAME/.
     Experiment(cmd_experiment::ExperimentArgs),
     /// Speed of the CRNN's training step and inference (JSON).
     Bench(cmd_bench::BenchArgs),
