@@ -61,7 +61,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     std::fs::create_dir_all(&out)?;
     let mode = args[3].as_str();
     let t0 = std::time::Instant::now();
-    let musicnn = std::env::var_os("WITH_MUSICNN").is_some();
+    // musicnn embeddings when asked for, or when a named preset (or its teacher) reads them.
+    let mut musicnn = std::env::var_os("WITH_MUSICNN").is_some();
+    if matches!(mode, "cv" | "train") {
+        for name in args[4..].iter().filter(|n| *n != "probe") {
+            for member in name.split('+') {
+                musicnn |= mer_predict::training::needs_musicnn(&parse_preset(member)?)?;
+            }
+        }
+    }
     let data = SharedData::load(&data_dir, Some(&cache), musicnn)?;
     eprintln!(
         "{} clips ({} failed) in {:.0} s",
