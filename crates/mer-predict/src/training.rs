@@ -480,6 +480,14 @@ pub fn needs_musicnn(preset: &Preset) -> Result<bool> {
 /// the same clips, then `preset` on the teacher's dynamic series over each whole clip (per-
 /// frame targets from frame 0, replacing the clip's labels). Deterministic.
 pub fn train_on_clips(preset: &Preset, clips: &[&Clip], progress: bool) -> Result<MerModel> {
+    if needs_musicnn(preset)?
+        && let Some(c) = clips.iter().find(|c| c.musicnn.is_none())
+    {
+        return Err(PredictError::Training(format!(
+            "preset {} needs musicnn embeddings, which {} has not (load SharedData with musicnn)",
+            preset.name, c.id
+        )));
+    }
     let Some(teacher_name) = &preset.teacher else {
         let examples: Vec<Example> = clips.iter().map(|c| c.example(preset.kind)).collect();
         return train_preset(preset, &examples, progress);
