@@ -396,17 +396,30 @@ impl Predictor {
                 reason: other.to_string(),
             },
         })?;
-        let mut x = mer_features::pool_2hz(&out.features, cfg.hop_length, cfg.sample_rate);
+        let x = mer_features::pool_2hz(&out.features, cfg.hop_length, cfg.sample_rate);
         let total = out.n_samples as f64 / f64::from(cfg.sample_rate);
-        if let Some(embedder) = &self.embedder {
-            // musicnn rows of the whole file at 16 kHz, block by block, then side by side
-            // (musicnn first, the common frames), as `mer train` assembles them.
+        // musicnn rows of the whole file at 16 kHz, block by block.
+        let x = self.with_musicnn(x, |e| {
             let (m, ..) = self.stream_blocks(path, Interval::WHOLE, |block| {
-                compute(InputKind::Musicnn, block, Some(embedder))
+                compute(InputKind::Musicnn, block, Some(e))
             })?;
-            x = side_by_side(&m, &x);
-        }
+            Ok(m)
+        })?;
         self.predict_rows(&x, interval, total, Some(path))
+    }
+
+    /// The 2 Hz rows of a 44.1 kHz kind from its log-mel rows `mel`: `mel` itself, or, for a
+    /// kind that also reads musicnn, `musicnn(embedder)`'s rows beside it (musicnn first, the
+    /// common frames), as `mer train` assembles them.
+    fn with_musicnn(
+        &self,
+        mel: Matrix,
+        musicnn: impl FnOnce(&MusicnnEmbedder) -> Result<Matrix>,
+    ) -> Result<Matrix> {
+        match &self.embedder {
+            Some(e) => Ok(side_by_side(&musicnn(e)?, &mel)),
+            None => Ok(mel),
+        }
     }
 
     /// Predicts the 2 Hz rows of `x` (the whole audio, `total_s` long) inside `interval`.
@@ -480,6 +493,10 @@ impl Predictor {
             let lm = mer_features::log_mel(&s44, &cfg)
                 .map_err(|e| PredictError::BadSamples(format!("log-mel: {e}")))?;
             let x = mer_features::pool_2hz(&lm, cfg.hop_length, cfg.sample_rate);
+            let x = self.with_musicnn(x, |e| {
+                let s16 = at_rate(samples, sample_rate, MODEL_RATE)?;
+                compute(InputKind::Musicnn, &s16, Some(e))
+            })?;
             let total = s44.len() as f64 / f64::from(cfg.sample_rate);
             return self.predict_rows(&x, interval, total, None);
         }

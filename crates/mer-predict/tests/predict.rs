@@ -598,4 +598,20 @@ fn models_on_musicnn_and_44k_log_mel_run_from_files() {
         .map(|(a, b)| (a - b.clamp(-1.0, 1.0)).abs())
         .fold(0f32, f32::max);
     assert!(err <= 1e-4, "max |diff| {err}");
+    // The same model on the decoded samples in memory (44.1 kHz; resampled to 16 kHz in one
+    // piece for musicnn instead of streamed): the same frames and values.
+    let audio = mer_audio::load(&path, None).unwrap();
+    let s = p
+        .predict_samples(&audio.samples, audio.sample_rate)
+        .unwrap();
+    assert_eq!(s.dynamic_arousal.len(), r.dynamic_arousal.len());
+    let err = s
+        .dynamic_arousal
+        .iter()
+        .zip(&r.dynamic_arousal)
+        .chain(s.dynamic_valence.iter().zip(&r.dynamic_valence))
+        .map(|(a, b)| (a - b).abs())
+        .fold(0f32, f32::max);
+    println!("samples in memory vs file: max |diff| {err:.2e}");
+    assert!(err <= 1e-5, "samples vs file: max |diff| {err}");
 }
