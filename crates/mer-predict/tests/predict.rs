@@ -22,6 +22,71 @@ fn pearson(x: &[f32], y: &[f32]) -> f64 {
     mer_model::metrics::pearson(&x, &y)
 }
 
+/// A corpus of the shared data, its items sorted by id.
+fn sorted_items(data: &Path, dir: &str, format: mer_data::Format) -> Vec<mer_data::Item> {
+    let mut items = mer_data::load_lenient(&data.join(dir), format)
+        .unwrap()
+        .items;
+    items.sort_by(|a, b| a.id.cmp(&b.id));
+    items
+}
+
+/// The 44.1 kHz log-mel of `mer train`'s default features (`logmel40-fmax10k`).
+fn mel_10k() -> mer_features::MelConfig {
+    mer_features::MelConfig {
+        fmax: Some(10_000.0),
+        ..mer_features::MelConfig::malik2017()
+    }
+}
+
+/// A ridge (λ 1) on features `feature_set` (`n` per frame, computed by `feats`) of six rated
+/// MUSIFEAST-17 clips, every `step`-th by id: a model as `mer train --model ridge` writes it.
+fn ridge_on_musifeast(
+    data: &Path,
+    step: usize,
+    feature_set: &str,
+    n: usize,
+    feats: impl Fn(&Path) -> mer_features::Matrix,
+) -> mer_model::MerModel {
+    use mer_model::ridge::RidgeConfig;
+    use mer_model::{Example, FeatureSpec, ModelConfig, TrainConfig, TrainSet};
+    let examples: Vec<Example> = sorted_items(data, "musifeast17", mer_data::Format::Musifeast)
+        .iter()
+        .step_by(step)
+        .take(6)
+        .map(|it| {
+            let m = feats(&it.audio);
+            Example {
+                id: it.id.clone(),
+                features: m.data,
+                n_frames: m.rows,
+                dynamic: None,
+                static_av: it.labels.static_av.map(|s| [s.arousal, s.valence]),
+                quadrant: None,
+            }
+        })
+        .collect();
+    let set = TrainSet {
+        train: &examples,
+        val: Some(&[]),
+        features: FeatureSpec {
+            name: feature_set.into(),
+            version: "1".into(),
+            n_features: n,
+            frame_rate_hz: 2.0,
+        },
+        datasets: vec!["MUSIFEAST-17 (6 clips)".into()],
+    };
+    let model_cfg = ModelConfig::Ridge(RidgeConfig {
+        n_features: n,
+        lambda: 1.0,
+    });
+    let device = mer_model::burn::tensor::Device::flex();
+    mer_model::train(&model_cfg, &set, &TrainConfig::default(), &device)
+        .unwrap()
+        .0
+}
+
 #[test]
 fn default_model_predicts_a_deam_clip() {
     let Some(path) = deam(2) else { return };
@@ -223,10 +288,7 @@ fn default_recipe_trains_and_round_trips_on_real_clips() {
         ("musifeast17", Format::Musifeast, "musifeast"),
         ("4q", Format::FourQ, "4q"),
     ] {
-        let mut items = mer_data::load_lenient(&data.join(dir), format)
-            .unwrap()
-            .items;
-        items.sort_by(|a, b| a.id.cmp(&b.id));
+        let items = sorted_items(&data, dir, format);
         // Four clips of each quadrant from 4Q (ids are sorted by quadrant folder).
         let picked: Vec<_> = if name == "4q" {
             (1..=4u8)
@@ -322,64 +384,18 @@ fn block_wise_prediction_equals_the_whole_file() {
 /// file and predicts what the model predicts on them; an interval keeps its frames.
 #[test]
 fn models_on_the_papers_44k_log_mel_run_from_files() {
-    use mer_features::{MelConfig, log_mel_file, pool_2hz};
-    use mer_model::ridge::RidgeConfig;
-    use mer_model::{Example, FeatureSpec, ModelConfig, TrainConfig, TrainSet};
+    use mer_features::{log_mel_file, pool_2hz};
     use mer_predict::InputKind;
     let Some(data) = mer_audio::testdata::shared_data() else {
         eprintln!("skipping: shared data not found");
         return;
     };
-    let cfg = MelConfig {
-        fmax: Some(10_000.0),
-        ..MelConfig::malik2017()
-    };
+    let cfg = mel_10k();
     let feats = |p: &Path| {
         let o = log_mel_file(p, &cfg).unwrap();
         pool_2hz(&o.features, cfg.hop_length, cfg.sample_rate)
     };
-    let mut items = mer_data::load_lenient(&data.join("musifeast17"), mer_data::Format::Musifeast)
-        .unwrap()
-        .items;
-    items.sort_by(|a, b| a.id.cmp(&b.id));
-    let examples: Vec<Example> = items
-        .iter()
-        .take(6)
-        .map(|it| {
-            let m = feats(&it.audio);
-            Example {
-                id: it.id.clone(),
-                features: m.data.clone(),
-                n_frames: m.rows,
-                dynamic: None,
-                static_av: it.labels.static_av.map(|s| [s.arousal, s.valence]),
-                quadrant: None,
-            }
-        })
-        .collect();
-    let spec = FeatureSpec {
-        name: "logmel40-fmax10k".into(),
-        version: "1".into(),
-        n_features: 40,
-        frame_rate_hz: 2.0,
-    };
-    let set = TrainSet {
-        train: &examples,
-        val: Some(&[]),
-        features: spec,
-        datasets: vec!["MUSIFEAST-17 (6 clips)".into()],
-    };
-    let model_cfg = ModelConfig::Ridge(RidgeConfig {
-        n_features: 40,
-        lambda: 1.0,
-    });
-    let (model, _) = mer_model::train(
-        &model_cfg,
-        &set,
-        &TrainConfig::default(),
-        &mer_model::burn::tensor::Device::flex(),
-    )
-    .unwrap();
+    let model = ridge_on_musifeast(&data, 1, "logmel40-fmax10k", 40, feats);
     let p = Predictor::from_model(model.clone(), "test").unwrap();
     assert_eq!(p.input_kind(), InputKind::LogMel40Fmax10k);
     let path = deam(10).unwrap();
@@ -458,11 +474,7 @@ fn fast_preset_is_distilled_from_the_default() {
     student.train.max_epochs = 12;
     student.train.patience = 12;
     let embedder = mer_musicnn::MusicnnEmbedder::new().unwrap();
-    let mut items = mer_data::load_lenient(&data.join("musifeast17"), Format::Musifeast)
-        .unwrap()
-        .items;
-    items.sort_by(|a, b| a.id.cmp(&b.id));
-    let clips: Vec<Clip> = items
+    let clips: Vec<Clip> = sorted_items(&data, "musifeast17", Format::Musifeast)
         .iter()
         .step_by(16)
         .take(16)
@@ -518,19 +530,14 @@ fn fast_preset_is_distilled_from_the_default() {
 /// `mer train` assembles them.
 #[test]
 fn models_on_musicnn_and_44k_log_mel_run_from_files() {
-    use mer_features::{MelConfig, log_mel_file, pool_2hz};
-    use mer_model::ridge::RidgeConfig;
-    use mer_model::{Example, FeatureSpec, ModelConfig, TrainConfig, TrainSet};
+    use mer_features::{log_mel_file, pool_2hz};
     use mer_predict::InputKind;
     use mer_predict::features::side_by_side;
     let Some(data) = mer_audio::testdata::shared_data() else {
         eprintln!("skipping: shared data not found");
         return;
     };
-    let cfg = MelConfig {
-        fmax: Some(10_000.0),
-        ..MelConfig::malik2017()
-    };
+    let cfg = mel_10k();
     let embedder = mer_musicnn::MusicnnEmbedder::new().unwrap();
     // As the CLI's `item_features(LogmelMusicnn)`: embed_2hz_file beside the pooled log-mel.
     let feats = |p: &Path| {
@@ -538,48 +545,8 @@ fn models_on_musicnn_and_44k_log_mel_run_from_files() {
         let l = pool_2hz(&o.features, cfg.hop_length, cfg.sample_rate);
         side_by_side(&embedder.embed_2hz_file(p).unwrap(), &l)
     };
-    let mut items = mer_data::load_lenient(&data.join("musifeast17"), mer_data::Format::Musifeast)
-        .unwrap()
-        .items;
-    items.sort_by(|a, b| a.id.cmp(&b.id));
-    let examples: Vec<Example> = items
-        .iter()
-        .step_by(40)
-        .take(6)
-        .map(|it| {
-            let m = feats(&it.audio);
-            Example {
-                id: it.id.clone(),
-                features: m.data.clone(),
-                n_frames: m.rows,
-                dynamic: None,
-                static_av: it.labels.static_av.map(|s| [s.arousal, s.valence]),
-                quadrant: None,
-            }
-        })
-        .collect();
-    let set = TrainSet {
-        train: &examples,
-        val: Some(&[]),
-        features: FeatureSpec {
-            name: "musicnn-msd-penultimate+logmel40-fmax10k-2hz".into(),
-            version: "1".into(),
-            n_features: 240,
-            frame_rate_hz: 2.0,
-        },
-        datasets: vec!["MUSIFEAST-17 (6 clips)".into()],
-    };
-    let model_cfg = ModelConfig::Ridge(RidgeConfig {
-        n_features: 240,
-        lambda: 1.0,
-    });
-    let (model, _) = mer_model::train(
-        &model_cfg,
-        &set,
-        &TrainConfig::default(),
-        &mer_model::burn::tensor::Device::flex(),
-    )
-    .unwrap();
+    let name = "musicnn-msd-penultimate+logmel40-fmax10k-2hz";
+    let model = ridge_on_musifeast(&data, 40, name, 240, feats);
     // 12 s blocks with 4 s margins: the 45 s clip is streamed in four blocks.
     let p = Predictor::from_model(model.clone(), "test")
         .unwrap()
