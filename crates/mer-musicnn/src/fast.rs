@@ -155,6 +155,21 @@ fn matmul(a: Vec<f32>, rows: usize, w: &Tensor<2>, device: &Device) -> Vec<f32> 
         .unwrap_or_default()
 }
 
+/// `[rows, maps]` computed `chunk` rows at a time by `f(first row, count)` (which returns
+/// `[count, maps]`), the chunks on rayon's threads, each written to its own rows.
+fn in_chunks(
+    rows: usize,
+    maps: usize,
+    chunk: usize,
+    f: impl Fn(usize, usize) -> Vec<f32> + Sync,
+) -> Vec<f32> {
+    let mut all = vec![0.0f32; rows * maps];
+    all.par_chunks_mut(chunk * maps)
+        .enumerate()
+        .for_each(|(c, out)| out.copy_from_slice(&f(c * chunk, out.len() / maps)));
+    all
+}
+
 impl FastMusicnn {
     /// Rearranges a loaded [`Musicnn`]'s parameters.
     pub fn new(model: &Musicnn, device: &Device) -> Self {
@@ -452,15 +467,9 @@ impl FastMusicnn {
             .timbral
             .iter()
             .map(|(conv, width)| {
-                let mut all = vec![0.0f32; ext_rows * conv.maps];
-                all.par_chunks_mut(TIMBRAL_CHUNK * conv.maps)
-                    .enumerate()
-                    .for_each(|(c, out)| {
-                        let c0 = c * TIMBRAL_CHUNK;
-                        let n = out.len() / conv.maps;
-                        out.copy_from_slice(&self.timbral_frames(conv, *width, &ext, c0 as i64, n));
-                    });
-                all
+                in_chunks(ext_rows, conv.maps, TIMBRAL_CHUNK, |c0, n| {
+                    self.timbral_frames(conv, *width, &ext, c0 as i64, n)
+                })
             })
             .collect();
         // Band-major copy for the temporal filters, whose frames are shared like the timbral
@@ -475,17 +484,9 @@ impl FastMusicnn {
             .temporal
             .iter()
             .map(|(conv, len)| {
-                let mut all = vec![0.0f32; ext_rows * conv.maps];
-                all.par_chunks_mut(TEMPORAL_CHUNK * conv.maps)
-                    .enumerate()
-                    .for_each(|(c, out)| {
-                        let c0 = c * TEMPORAL_CHUNK;
-                        let n = out.len() / conv.maps;
-                        let y =
-                            self.temporal_frames(conv, *len, &xt, ext_rows, c0, n, (0, ext_rows));
-                        out.copy_from_slice(&y);
-                    });
-                all
+                in_chunks(ext_rows, conv.maps, TEMPORAL_CHUNK, |c0, n| {
+                    self.temporal_frames(conv, *len, &xt, ext_rows, c0, n, (0, ext_rows))
+                })
             })
             .collect();
         // Patches on rayon's threads, each writing its own row of `pooled`.
