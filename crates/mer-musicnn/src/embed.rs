@@ -139,6 +139,13 @@ impl MusicnnEmbedder {
         Ok(self.fast.penultimate(logmel, &starts))
     }
 
+    /// Penultimate embeddings `[patches, 200]` of pooled features `[patches, 1506]` (e.g. of
+    /// [`pooled_2hz_logmel`](Self::pooled_2hz_logmel)): musicnn's back end, without running
+    /// the convolutions again.
+    pub fn penultimate_of(&self, pooled: Matrix) -> Matrix {
+        self.fast.back_end(pooled)
+    }
+
     /// Tag probabilities `[patches, 50]` of penultimate embeddings `[patches, 200]` (e.g. of
     /// [`embed_2hz_logmel`](Self::embed_2hz_logmel)): musicnn's output layer.
     pub fn tags_of(&self, penultimate: &Matrix) -> Matrix {

@@ -418,21 +418,28 @@ impl FastMusicnn {
         if starts.is_empty() {
             return Matrix::new(0, EMBEDDING_DIM, Vec::new());
         }
-        let mut pooled = self.pooled(logmel, starts).data;
+        self.back_end(self.pooled(logmel, starts))
+    }
+
+    /// Penultimate embeddings `[patches, 200]` of [`pooled`](Self::pooled) features
+    /// `[patches, 1506]`: the back end's batch norm, dense layer, ReLU and batch norm.
+    pub fn back_end(&self, pooled: Matrix) -> Matrix {
+        let patches = pooled.rows;
+        let mut pooled = pooled.data;
         // 5. Back end for all patches at once.
         for row in pooled.chunks_mut(self.pool_norm.scale.len()) {
             for (i, v) in row.iter_mut().enumerate() {
                 *v = *v * self.pool_norm.scale[i] + self.pool_norm.shift[i];
             }
         }
-        let mut hidden = matmul(pooled, starts.len(), &self.dense, &self.device); // [P, 200]
+        let mut hidden = matmul(pooled, patches, &self.dense, &self.device); // [P, 200]
         for row in hidden.chunks_mut(EMBEDDING_DIM) {
             for (i, v) in row.iter_mut().enumerate() {
                 *v = (*v + self.dense_bias[i]).max(0.0) * self.dense_norm.scale[i]
                     + self.dense_norm.shift[i];
             }
         }
-        Matrix::new(starts.len(), EMBEDDING_DIM, hidden)
+        Matrix::new(patches, EMBEDDING_DIM, hidden)
     }
 
     /// musicnn's pooled features `[starts.len(), 2 · 753]` of the same patches: for each of the

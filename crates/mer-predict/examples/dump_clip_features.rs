@@ -9,26 +9,11 @@
 
 use std::path::PathBuf;
 
-use mer_data::{FeatureCache, Matrix, fold_of};
+use mer_data::{FeatureCache, fold_of};
 use mer_predict::training::SharedData;
 
-fn mean_std(m: &Matrix) -> (Vec<f32>, Vec<f32>) {
-    let n = m.rows.max(1) as f64;
-    let mut mean = vec![0f64; m.cols];
-    let mut sq = vec![0f64; m.cols];
-    for row in m.data.chunks_exact(m.cols) {
-        for (j, &x) in row.iter().enumerate() {
-            mean[j] += f64::from(x) / n;
-            sq[j] += f64::from(x) * f64::from(x) / n;
-        }
-    }
-    let std = mean
-        .iter()
-        .zip(&sq)
-        .map(|(m, s)| (s - m * m).max(0.0).sqrt() as f32)
-        .collect();
-    (mean.into_iter().map(|x| x as f32).collect(), std)
-}
+mod common;
+use common::mean_std;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();

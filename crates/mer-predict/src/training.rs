@@ -84,6 +84,27 @@ pub const CORPORA: &[(&str, Format, &str)] = &[
     ("pmemo-sample", Format::Pmemo, "pmemo"),
 ];
 
+/// The labelled items with audio of every corpus found under `data_dir`, with their corpus'
+/// short name, in [`CORPORA`] order, each corpus sorted by id.
+pub fn labelled_items(data_dir: &Path) -> Result<Vec<(&'static str, mer_data::Item)>> {
+    let mut items = Vec::new();
+    for &(folder, format, name) in CORPORA {
+        let dir = data_dir.join(folder);
+        if !dir.exists() {
+            continue;
+        }
+        let ds = mer_data::load_lenient(&dir, format)?;
+        let mut its: Vec<_> = ds
+            .items
+            .into_iter()
+            .filter(|it| it.audio.exists() && !it.labels.is_empty())
+            .collect();
+        its.sort_by(|a, b| a.id.cmp(&b.id));
+        items.extend(its.into_iter().map(|it| (name, it)));
+    }
+    Ok(items)
+}
+
 impl SharedData {
     /// Loads every corpus found under `data_dir` and computes (or reads from `cache`) each
     /// clip's features on all of rayon's threads.
@@ -97,21 +118,7 @@ impl SharedData {
         } else {
             None
         };
-        let mut items = Vec::new();
-        for &(folder, format, name) in CORPORA {
-            let dir = data_dir.join(folder);
-            if !dir.exists() {
-                continue;
-            }
-            let ds = mer_data::load_lenient(&dir, format)?;
-            let mut its: Vec<_> = ds
-                .items
-                .into_iter()
-                .filter(|it| it.audio.exists() && !it.labels.is_empty())
-                .collect();
-            its.sort_by(|a, b| a.id.cmp(&b.id));
-            items.extend(its.into_iter().map(|it| (name, it)));
-        }
+        let items = labelled_items(data_dir)?;
         let key_musicnn = format!(
             "mer-predict {}",
             mer_musicnn::embed::feature_set_description()
