@@ -414,20 +414,18 @@ mod conv_kernel {
             )))
         };
         let m = norm.momentum;
-        let running_mean = norm
-            .running_mean
-            .value_sync()
-            .to_device(&device)
-            .mul_scalar(1.0 - m)
-            .add(stat(mean).mul_scalar(m));
-        let running_var = norm
-            .running_var
-            .value_sync()
-            .to_device(&device)
-            .mul_scalar(1.0 - m)
-            .add(stat(var).mul_scalar(m));
-        norm.running_mean.update(running_mean.detach());
-        norm.running_var.update(running_var.detach());
+        // running ← (1 − m) · running + m · batch statistic
+        let ema = |running: Tensor<1>, batch: Vec<f32>| {
+            running
+                .to_device(&device)
+                .mul_scalar(1.0 - m)
+                .add(stat(batch).mul_scalar(m))
+                .detach()
+        };
+        norm.running_mean
+            .update(ema(norm.running_mean.value_sync(), mean));
+        norm.running_var
+            .update(ema(norm.running_var.value_sync(), var));
         Some(Tensor::from_primitive::<Autodiff<Flex>>(out))
     }
 
