@@ -191,11 +191,6 @@ impl SharedData {
         }
         Ok(out)
     }
-
-    /// Training examples of features `kind`.
-    pub fn examples(&self, kind: InputKind) -> Vec<Example> {
-        self.clips.iter().map(|c| c.example(kind)).collect()
-    }
 }
 
 /// A training recipe: features, architecture, training settings.
