@@ -295,6 +295,7 @@ mod tests {
             hop_s: 0.5,
             dynamic_arousal: vec![0.5, 0.5],
             dynamic_valence: vec![-0.25, -0.25],
+            warnings: Vec::new(),
         }
     }
 

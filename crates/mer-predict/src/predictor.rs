@@ -117,6 +117,10 @@ pub struct SongPrediction {
     pub dynamic_arousal: Vec<f32>,
     /// Valence every 0.5 s.
     pub dynamic_valence: Vec<f32>,
+    /// Problems that did not stop decoding the file (e.g. "file ends early (truncated?)");
+    /// empty for samples in memory.
+    #[serde(default)]
+    pub warnings: Vec<String>,
 }
 
 /// Quadrant 1..=4 of a point (ties at 0 count as positive), Russell's circumplex.
@@ -296,7 +300,7 @@ impl Predictor {
             return self.predict_file_mel_44k(path, interval, &cfg);
         }
         // [frames, 2]: (arousal, valence) of each kept frame.
-        let (series, a, end) = self.stream_blocks(path, interval, |block| {
+        let (series, a, end, warnings) = self.stream_blocks(path, interval, |block| {
             let (ba, bv) = self.predict_block(block, Some(path))?;
             let data = ba.iter().zip(&bv).flat_map(|(a, v)| [*a, *v]).collect();
             Ok(Matrix::new(ba.len(), 2, data))
@@ -305,6 +309,7 @@ impl Predictor {
         let rate = f64::from(MODEL_RATE);
         let mut p = summarise(arousal, valence, (end - a) as f64 / rate, a as f64 / rate);
         p.path = Some(path.to_path_buf());
+        p.warnings = warnings;
         Ok(p)
     }
 
@@ -312,13 +317,14 @@ impl Predictor {
     /// on each side, calls `per_block` on each block's samples (`[rows, cols]` per 2 Hz frame
     /// back) and keeps the rows of the block's own frames, so that the result equals
     /// `per_block` on the whole interval for frame-local features with less context than the
-    /// margin (musicnn: 1.5 s). Returns the rows and the interval's first and end samples.
+    /// margin (musicnn: 1.5 s). Returns the rows, the interval's first and end samples and
+    /// the decoder's warnings.
     fn stream_blocks(
         &self,
         path: &Path,
         interval: Interval,
         mut per_block: impl FnMut(&[f32]) -> Result<Matrix>,
-    ) -> Result<(Matrix, usize, usize)> {
+    ) -> Result<(Matrix, usize, usize, Vec<String>)> {
         let mut stream = mer_audio::AudioStream::open(path, Some(MODEL_RATE))?;
         let rate = f64::from(MODEL_RATE);
         let at = |t: f64| (t * rate).round() as usize;
@@ -377,7 +383,12 @@ impl Predictor {
             buf_start += drop;
         }
         let end = b.map_or(pos, |b| b.min(pos));
-        Ok((Matrix::new(rows, cols, out), a, end))
+        Ok((
+            Matrix::new(rows, cols, out),
+            a,
+            end,
+            stream.warnings().to_vec(),
+        ))
     }
 
     /// A model on the paper's 44.1 kHz log-mel (`mer train --features logmel|logmel-10k`):
@@ -405,7 +416,9 @@ impl Predictor {
             })?;
             Ok(m)
         })?;
-        self.predict_rows(&x, interval, total, Some(path))
+        let mut p = self.predict_rows(&x, interval, total, Some(path))?;
+        p.warnings = out.warnings;
+        Ok(p)
     }
 
     /// The 2 Hz rows of a 44.1 kHz kind from its log-mel rows `mel`: `mel` itself, or, for a
@@ -583,6 +596,7 @@ fn summarise(
         hop_s: HOP_S,
         dynamic_arousal: arousal,
         dynamic_valence: valence,
+        warnings: Vec::new(),
     }
 }
 

@@ -125,6 +125,11 @@ pub fn run(a: PredictArgs) -> anyhow::Result<ExitCode> {
             if write_error.is_some() {
                 return;
             }
+            if let Ok(p) = &r {
+                for w in &p.warnings {
+                    eprintln!("mer: warning: {}: {w}", names[i]);
+                }
+            }
             let row = r.map_err(|e| {
                 failed += 1;
                 let msg = format!("{e:#}");

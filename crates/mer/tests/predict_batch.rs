@@ -62,3 +62,25 @@ fn rows_come_in_input_order_and_a_bad_file_does_not_stop_the_others() {
         "{out}"
     );
 }
+
+/// A truncated MP3 is predicted from what it holds, with a warning naming it (as `mer
+/// features` does), not silently.
+#[test]
+fn a_truncated_file_is_predicted_with_a_warning() {
+    let Some(data) = shared_data() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let cut = dir.path().join("cut.mp3");
+    let bytes = std::fs::read(data.join("deam-sample/audio/2.mp3")).unwrap();
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    let (code, out, err) = predict(&["--format", "json"], &[cut]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    let seconds = v["duration_s"].as_f64().unwrap();
+    assert!(seconds > 10.0 && seconds < 40.0, "{seconds}");
+    let warnings: Vec<&str> = err.lines().filter(|l| l.contains("warning")).collect();
+    assert_eq!(warnings.len(), 1, "{err}");
+    assert!(
+        warnings[0].contains("cut.mp3") && warnings[0].contains("truncated"),
+        "{err}"
+    );
+}
