@@ -4,19 +4,32 @@ use std::path::PathBuf;
 
 /// The shared, read-only data folder: `$MER_DATA` if set, else `../shared/data` beside the
 /// repository. `None` (with a message on stderr) when it is not there, so tests can skip
-/// loudly instead of failing or passing silently.
+/// loudly instead of failing or passing silently — unless `$MER_REQUIRE_DATA` is `1` (as
+/// `.ci/run` sets it): then a missing folder panics, so a test never passes without the data
+/// it tests.
 pub fn shared_data() -> Option<PathBuf> {
     let dir = match std::env::var_os("MER_DATA") {
         Some(d) => PathBuf::from(d),
         None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"),
     };
     if dir.join("README.md").is_file() {
-        Some(dir)
-    } else {
-        eprintln!(
-            "skipping: shared data not found at {} (set MER_DATA to the shared/data folder)",
+        return Some(dir);
+    }
+    if require_data() {
+        panic!(
+            "shared data not found at {} and MER_REQUIRE_DATA=1 (set MER_DATA to the \
+             shared/data folder)",
             dir.display()
         );
-        None
     }
+    eprintln!(
+        "skipping: shared data not found at {} (set MER_DATA to the shared/data folder)",
+        dir.display()
+    );
+    None
+}
+
+/// Whether `$MER_REQUIRE_DATA` is `1`: tests must fail, not skip, without their data.
+pub fn require_data() -> bool {
+    std::env::var_os("MER_REQUIRE_DATA").is_some_and(|v| v == "1")
 }
