@@ -1,7 +1,6 @@
-//! The 65 ComParE low-level descriptors (openSMILE `ComParE_2016` LLD level, identical to
-//! the ComParE 2013 set used by the MediaEval 2015 baseline) and their deltas.
+//! The 65 ComParE low-level descriptors (openSMILE `ComParE_2016` LLD level, or the
+//! `IS13_ComParE` one used by the MediaEval 2015 baseline: see [`Config`]) and their deltas.
 
-use crate::SmileError;
 use crate::contour::{delta, delta_in_segments, sma3};
 use crate::frame::{Framing, MagSpectrum, gauss, hamming};
 use crate::lld::auditory::{AudSpec, RastaAudSpec};
@@ -10,6 +9,7 @@ use crate::lld::melspec::MelFilterbank;
 use crate::lld::mfcc::Mfcc;
 use crate::lld::spectral::{N_SPECTRAL, Spectral};
 use crate::lld::voicing::Voicing;
+use crate::{Config, SmileError};
 
 /// Number of ComParE LLDs.
 pub const N_LLD: usize = 65;
@@ -154,9 +154,19 @@ pub struct CompareLlds {
 }
 
 /// Computes the 65 ComParE LLDs and deltas of mono `samples` (shape `[n]`, nominally in
-/// `[-1, 1]`, as openSMILE reads 16-bit PCM) at `sample_rate` Hz. One frame every 10 ms
-/// (rounded to whole samples), as many as complete 60 ms frames fit. Single-threaded.
+/// `[-1, 1]`, as openSMILE reads 16-bit PCM) at `sample_rate` Hz with the `ComParE_2016`
+/// configuration. One frame every 10 ms (rounded to whole samples), as many as complete
+/// 60 ms frames fit. Single-threaded.
 pub fn compare_llds(samples: &[f32], sample_rate: u32) -> Result<CompareLlds, SmileError> {
+    compare_llds_with(samples, sample_rate, Config::ComParE2016)
+}
+
+/// As [`compare_llds`], with the openSMILE configuration `config`.
+pub fn compare_llds_with(
+    samples: &[f32],
+    sample_rate: u32,
+    config: Config,
+) -> Result<CompareLlds, SmileError> {
     if sample_rate < 16_000 {
         return Err(SmileError::SampleRate(sample_rate));
     }
@@ -198,7 +208,7 @@ pub fn compare_llds(samples: &[f32], sample_rate: u32) -> Result<CompareLlds, Sm
     let mut spec = [0.0f32; N_SPECTRAL];
     let mut cc = [0.0f32; 14];
     // 60 ms Gaussian branch (pitch, voicing, voice quality).
-    let mut voicing = Voicing::new(&fr, gauss(fr.long, 0.4));
+    let mut voicing = Voicing::new(&fr, gauss(fr.long, 0.4), config.broken_jitter_thresh());
 
     for t in 0..n_short {
         let start = t * fr.step;

@@ -23,6 +23,7 @@
 #![allow(clippy::needless_range_loop)]
 
 mod compare;
+mod config;
 mod contour;
 mod error;
 mod frame;
@@ -31,9 +32,14 @@ mod lld;
 mod mediaeval;
 mod table;
 
-pub use compare::{CompareLlds, LLD_NAMES, Llds, N_LLD, compare_llds, delta_name};
+pub use compare::{
+    CompareLlds, LLD_NAMES, Llds, N_LLD, compare_llds, compare_llds_with, delta_name,
+};
+pub use config::Config;
 pub use error::SmileError;
 pub use frame::Framing;
-pub use kind::{SmileKind, compute_file, compute_kind};
+pub use kind::{
+    SmileKind, compute_file, compute_file_with, compute_kind, compute_kind_with, pcm16_as_opensmile,
+};
 pub use mediaeval::{DEAM_HEADER, Functionals, N_MEDIAEVAL, mediaeval260};
 pub use table::{Table, write_table};

@@ -1,11 +1,15 @@
-//! mer-smile against openSMILE 2.6.0 (Python package, `ComParE_2016`): fixtures made by
+//! mer-smile against openSMILE 2.6.0 (Python package): `ComParE_2016` fixtures made by
 //! `scripts/smile_reference.sh` from 4 shared clips (6 s excerpts, 16-bit WAV committed next to
-//! the reference arrays). Prints a table of Pearson r and relative error per LLD; run
-//! `cargo test --release -p mer-smile --test reference -- --nocapture` to see it.
+//! the reference arrays), and `IS13_ComParE` fixtures (`*.is13.*`) made from the same WAVs by
+//! `scripts/smile_reference_is13.sh`. Prints a table of Pearson r and relative error per LLD;
+//! run `cargo test --release -p mer-smile --test reference -- --nocapture` to see it.
 
 use std::path::{Path, PathBuf};
 
-use mer_smile::{LLD_NAMES, N_LLD, N_MEDIAEVAL, compare_llds, delta_name, mediaeval260};
+use mer_smile::{
+    Config, LLD_NAMES, N_LLD, N_MEDIAEVAL, compare_llds, compare_llds_with, delta_name,
+    mediaeval260,
+};
 
 fn fixtures() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
@@ -81,15 +85,29 @@ struct Stats {
     theirs: Vec<Vec<f64>>,
 }
 
-fn collect(delta: bool) -> Stats {
+/// The fixture name infix of a configuration's reference arrays (`<clip>.<infix>lld.npy`).
+fn infix(config: Config) -> &'static str {
+    match config {
+        Config::Is13ComParE => "is13.",
+        _ => "",
+    }
+}
+
+fn collect(delta: bool, config: Config) -> Stats {
     let mut ours = vec![Vec::new(); N_LLD];
     let mut theirs = vec![Vec::new(); N_LLD];
     for clip in clips() {
         let wav = fixtures().join(format!("{clip}.wav"));
-        let audio = mer_audio::load(&wav, None).unwrap_or_else(|e| panic!("{e}"));
-        let got = compare_llds(&audio.samples, audio.sample_rate).expect("compare_llds");
+        let mut audio = mer_audio::load(&wav, None).unwrap_or_else(|e| panic!("{e}"));
+        if config == Config::Is13ComParE {
+            // openSMILE's reading of the 16-bit WAV, bit for bit (n / 32767).
+            mer_smile::pcm16_as_opensmile(&mut audio.samples);
+        }
+        let got =
+            compare_llds_with(&audio.samples, audio.sample_rate, config).expect("compare_llds");
         let suffix = if delta { "lld_de" } else { "lld" };
-        let (shape, want) = read_npy(&fixtures().join(format!("{clip}.{suffix}.npy")));
+        let pre = infix(config);
+        let (shape, want) = read_npy(&fixtures().join(format!("{clip}.{pre}{suffix}.npy")));
         assert_eq!(shape[1], N_LLD);
         let m = if delta { &got.delta } else { &got.lld };
         // openSMILE emits one LLD frame more than complete 60 ms frames fit (its end-of-input
@@ -124,11 +142,11 @@ fn report(title: &str, names: &[String], s: &Stats) -> Vec<(String, f64, f64)> {
     rows
 }
 
-#[test]
-fn llds_match_opensmile() {
-    let s = collect(false);
+fn check_llds(config: Config) {
+    let s = collect(false, config);
     let names: Vec<String> = LLD_NAMES.iter().map(|s| s.to_string()).collect();
-    let rows = report("ComParE LLDs vs openSMILE (all 4 clips pooled)", &names, &s);
+    let title = format!("{config} LLDs vs openSMILE (all 4 clips pooled)");
+    let rows = report(&title, &names, &s);
     let mut failed = Vec::new();
     for (i, (name, r, _)) in rows.iter().enumerate() {
         if NOT_YET.contains(&name.as_str()) {
@@ -155,11 +173,10 @@ fn llds_match_opensmile() {
     );
 }
 
-#[test]
-fn deltas_match_opensmile() {
-    let s = collect(true);
+fn check_deltas(config: Config) {
+    let s = collect(true, config);
     let names: Vec<String> = (0..N_LLD).map(delta_name).collect();
-    let rows = report("ComParE LLD deltas vs openSMILE", &names, &s);
+    let rows = report(&format!("{config} LLD deltas vs openSMILE"), &names, &s);
     let mut failed = Vec::new();
     for (i, (name, r, _)) in rows.iter().enumerate() {
         let base = LLD_NAMES[i];
@@ -176,6 +193,57 @@ fn deltas_match_opensmile() {
         "deltas below their bar:\n{}",
         failed.join("\n")
     );
+}
+
+#[test]
+fn llds_match_opensmile() {
+    check_llds(Config::ComParE2016);
+}
+
+#[test]
+fn deltas_match_opensmile() {
+    check_deltas(Config::ComParE2016);
+}
+
+/// `IS13_ComParE` (openSMILE 3 running the Interspeech 2013 config, the MediaEval 2015 / DEAM
+/// set): the same bars as `ComParE_2016`; only jitter and shimmer differ between the two.
+#[test]
+fn is13_llds_match_opensmile() {
+    check_llds(Config::Is13ComParE);
+}
+
+#[test]
+fn is13_deltas_match_opensmile() {
+    check_deltas(Config::Is13ComParE);
+}
+
+/// The two configurations really differ where they should (a guard that the IS13 fixtures are
+/// not copies of the 2016 ones and that `Config` reaches the jitter code): jitter and shimmer
+/// differ in most voiced frames, every other LLD is the same.
+#[test]
+fn is13_differs_from_compare2016_in_jitter_and_shimmer_only() {
+    let wav = fixtures().join("deam_2.wav");
+    let audio = mer_audio::load(&wav, None).unwrap_or_else(|e| panic!("{e}"));
+    let a = compare_llds(&audio.samples, audio.sample_rate).expect("2016");
+    let b =
+        compare_llds_with(&audio.samples, audio.sample_rate, Config::Is13ComParE).expect("is13");
+    for i in 0..N_LLD {
+        let (x, y) = (a.lld.column(i), b.lld.column(i));
+        let differ = x.iter().zip(&y).filter(|(p, q)| p != q).count();
+        let name = LLD_NAMES[i];
+        if matches!(
+            name,
+            "jitterLocal_sma" | "jitterDDP_sma" | "shimmerLocal_sma"
+        ) {
+            assert!(
+                differ * 4 > x.len(),
+                "{name}: only {differ} of {} frames differ",
+                x.len()
+            );
+        } else {
+            assert_eq!(differ, 0, "{name}: {differ} frames differ between configs");
+        }
+    }
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! Jitter (local, DDP), shimmer (local) and log HNR as openSMILE's `cPitchJitter` computes
 //! them for ComParE (`searchRangeRel = 0.25`, `minCC = 0.5`, `minNumPeriods = 2`, peak
-//! amplitudes, `useBrokenJitterThresh = 0`): for every 10 ms frame with F0 > 0, pitch periods
+//! amplitudes; `useBrokenJitterThresh = 0` for `ComParE_2016`, `= 1` for `IS13_ComParE`, see
+//! [`VoiceQuality::new`]): for every 10 ms frame with F0 > 0, pitch periods
 //! are found in the waveform by normalised cross-correlation of consecutive period-long
 //! segments around `1/F0`; jitter is the mean absolute difference of consecutive periods over
 //! the mean period (carried across frames), shimmer the mean peak-to-peak amplitude difference
@@ -72,6 +73,30 @@ fn cross_corr(m: &[f32], pre: &Prefix, a: usize, b: usize, n: usize) -> f64 {
     cc / (nx.sqrt() * ny.sqrt())
 }
 
+/// Normalised cross-correlation of `x` and `y` (same length) computed exactly as openSMILE's
+/// `cPitchJitter::crossCorr`: two passes in f64, sequential sums. Used where the result is
+/// compared with its own f32 rounding (`useBrokenJitterThresh = 1`), so that it agrees with
+/// openSMILE to the last bit; [`cross_corr`] is the fast equivalent otherwise.
+fn cross_corr_exact(x: &[f32], y: &[f32]) -> f64 {
+    let n = x.len().min(y.len());
+    let (x, y) = (&x[..n], &y[..n]);
+    let (mut mx, mut my) = (0.0f64, 0.0f64);
+    for (&a, &b) in x.iter().zip(y) {
+        mx += f64::from(a);
+        my += f64::from(b);
+    }
+    mx /= n as f64;
+    my /= n as f64;
+    let (mut cc, mut nx, mut ny) = (0.0f64, 0.0f64, 0.0f64);
+    for (&a, &b) in x.iter().zip(y) {
+        let (da, db) = (f64::from(a) - mx, f64::from(b) - my);
+        cc += da * db;
+        nx += da * da;
+        ny += db * db;
+    }
+    cc / (nx.sqrt() * ny.sqrt())
+}
+
 /// Peak-to-peak amplitudes of two period segments (`amplitudeDiff`): (|A0 - A1|, A0, A1).
 fn amplitude_diff(x: &[f32], y: &[f32]) -> (f32, f32, f32) {
     let amp = |v: &[f32]| {
@@ -99,6 +124,7 @@ pub struct VoiceQuality {
     last_jitter_local: f32,
     last_jitter_ddp: f32,
     last_shimmer: f32,
+    broken_thresh: bool,
 }
 
 /// The four outputs of one frame.
@@ -112,7 +138,12 @@ pub struct VqFrame {
 
 impl VoiceQuality {
     /// For 10 ms frames of `step` samples and 60 ms frames of `long` samples at `rate`.
-    pub fn new(rate: u32, step: usize, long: usize) -> Self {
+    ///
+    /// `broken_thresh` reproduces `useBrokenJitterThresh = 1` (`IS13_ComParE`, and openSMILE
+    /// ≤ 2.2 whatever the config): a period counts for jitter and shimmer when its
+    /// cross-correlation exceeds the *lowest* correlation seen so far in the frame (a local
+    /// variable that shadowed the 0.5 threshold in openSMILE 2.1), instead of exceeding 0.5.
+    pub fn new(rate: u32, step: usize, long: usize, broken_thresh: bool) -> Self {
         let t = 1.0 / f64::from(rate);
         // Frame length and period in samples, computed from the frames' time metadata as
         // openSMILE does (lengthSec = last sample time - first + T; period = step·T).
@@ -131,6 +162,7 @@ impl VoiceQuality {
             last_jitter_local: 0.0,
             last_jitter_ddp: 0.0,
             last_shimmer: 0.0,
+            broken_thresh,
         }
     }
 
@@ -169,6 +201,9 @@ impl VoiceQuality {
         let (mut avg_amp, mut avg_amp_diff) = (0.0f32, 0.0f32);
         let mut lg_hnr = 0.0f32;
         let mut last_period = 0i64;
+        // Lowest cross-correlation of the accepted-peak periods of this frame (openSMILE keeps
+        // it as FLOAT_DMEM = f32; -2 = none yet).
+        let mut min_cc = -2.0f32;
         if f0 > 0.0 && t0min_f > 0 {
             let mut periods: Vec<i64> = Vec::new();
             let mut avg_wf = vec![0.0f32; t0f as usize + 1];
@@ -180,7 +215,12 @@ impl VoiceQuality {
                 for tfi in t0min_f..=t0max_f {
                     let s = start as usize;
                     let m = (start + tfi) as usize;
-                    cc[(tfi - t0min_f) as usize] = cross_corr(mat, &pre, s, m, tfi as usize);
+                    let len = tfi as usize;
+                    cc[(tfi - t0min_f) as usize] = if self.broken_thresh {
+                        cross_corr_exact(&mat[s..s + len], &mat[m..m + len])
+                    } else {
+                        cross_corr(mat, &pre, s, m, len)
+                    };
                 }
                 let mut max_i: i64 = -1;
                 let mut max = 0.0f64;
@@ -211,7 +251,16 @@ impl VoiceQuality {
                         cc[mi + 1],
                     );
                     let max_id = (t0min_f as f64 + xq).abs() * t;
-                    if cci as f32 > THRESH_CC {
+                    if min_cc == -2.0 || min_cc > cci as f32 {
+                        min_cc = cci as f32;
+                    }
+                    // openSMILE compares the double `ccI` with the f32 threshold.
+                    let accept = if self.broken_thresh {
+                        cci > f64::from(min_cc)
+                    } else {
+                        cci as f32 > THRESH_CC
+                    };
+                    if accept {
                         let period = max_id as f32;
                         avg_period += period;
                         n_periods += 1.0;

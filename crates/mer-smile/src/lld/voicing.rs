@@ -10,16 +10,19 @@ use crate::lld::voice_quality::VoiceQuality;
 /// (the Viterbi smoother needs up to 30 frames of look-ahead).
 pub struct Voicing {
     fr: Framing,
+    broken_jitter_thresh: bool,
     shs: ShsPitch,
     energy: Vec<f32>,
     cands: Vec<Candidates>,
 }
 
 impl Voicing {
-    /// For the ComParE framing `fr`, 60 ms frames windowed with `window` (Gaussian σ = 0.4).
-    pub fn new(fr: &Framing, window: Vec<f32>) -> Self {
+    /// For the ComParE framing `fr`, 60 ms frames windowed with `window` (Gaussian σ = 0.4);
+    /// `broken_jitter_thresh` as [`VoiceQuality::new`].
+    pub fn new(fr: &Framing, window: Vec<f32>, broken_jitter_thresh: bool) -> Self {
         Self {
             fr: *fr,
+            broken_jitter_thresh,
             shs: ShsPitch::new(fr, window),
             energy: Vec::new(),
             cands: Vec::new(),
@@ -36,7 +39,12 @@ impl Voicing {
     /// The six tracks, each of shape `[frames]`; `samples` is the whole input signal.
     pub fn finish(self, samples: &[f32]) -> Vec<Vec<f32>> {
         let (f0, vp) = f0_and_voicing(&self.energy, &self.cands);
-        let mut vq = VoiceQuality::new(self.fr.sample_rate, self.fr.step, self.fr.long);
+        let mut vq = VoiceQuality::new(
+            self.fr.sample_rate,
+            self.fr.step,
+            self.fr.long,
+            self.broken_jitter_thresh,
+        );
         let n = f0.len();
         let (mut jl, mut jd, mut sh, mut hnr) = (
             Vec::with_capacity(n),
