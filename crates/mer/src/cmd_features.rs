@@ -48,8 +48,13 @@ enum Kind {
     Logmel,
     /// The 65 openSMILE ComParE LLDs every 10 ms (mer-smile; `;` CSV, openSMILE names).
     SmileLld,
-    /// The 260-value MediaEval 2015 / DEAM set every 0.5 s (mer-smile; DEAM's CSV header).
+    /// The 260-value MediaEval 2015 / DEAM set every 0.5 s (mer-smile, openSMILE
+    /// `ComParE_2016` LLDs; DEAM's CSV header).
     Mediaeval260,
+    /// The same set from the `IS13_ComParE` LLDs, the configuration DEAM's shipped
+    /// `features/` were made with (differs in jitter and shimmer; see mer-smile's REPORT.md).
+    #[value(name = "mediaeval260-is13")]
+    Mediaeval260Is13,
     /// musicnn (MSD) 200-d embeddings at 2 Hz: 3 s patches centred on each 0.5 s frame
     /// (mer-musicnn; needs --rate 2hz).
     Musicnn,
@@ -130,12 +135,19 @@ fn compute(path: &Path, args: &FeaturesArgs) -> anyhow::Result<Computed> {
                 smile: None,
             })
         }
-        Kind::SmileLld | Kind::Mediaeval260 => {
-            let kind = match args.kind {
-                Kind::SmileLld => mer_smile::SmileKind::Lld,
-                _ => mer_smile::SmileKind::MediaEval260,
+        Kind::SmileLld | Kind::Mediaeval260 | Kind::Mediaeval260Is13 => {
+            let (kind, config) = match args.kind {
+                Kind::SmileLld => (mer_smile::SmileKind::Lld, mer_smile::Config::ComParE2016),
+                Kind::Mediaeval260Is13 => (
+                    mer_smile::SmileKind::MediaEval260,
+                    mer_smile::Config::Is13ComParE,
+                ),
+                _ => (
+                    mer_smile::SmileKind::MediaEval260,
+                    mer_smile::Config::ComParE2016,
+                ),
             };
-            let t = mer_smile::compute_file(path, Some(args.sample_rate), kind)?;
+            let t = mer_smile::compute_file_with(path, Some(args.sample_rate), kind, config)?;
             let hop_s = t.times_s.get(1).copied().unwrap_or(0.0);
             let features = Matrix::new(t.times_s.len(), t.columns.len(), t.values.clone());
             Ok(Computed {
