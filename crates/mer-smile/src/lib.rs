@@ -7,9 +7,16 @@
 //! - [`compute_kind`] / [`compute_file`]: a named table ([`SmileKind`]) for the CLI.
 //! - [`write_table`]: `;`-separated CSV (`frameTime` first) or `.npy`.
 //!
+//! Two openSMILE configurations ([`Config`]): `ComParE_2016` (the default) and `IS13_ComParE`,
+//! the one DEAM's shipped features were made with (they differ in jitter and shimmer only;
+//! `mer features --kind mediaeval260-is13`). How both compare with DEAM's own feature files,
+//! setting by setting and column by column, is in the crate's `REPORT.md`.
+//!
 //! Validation: `cargo test --release -p mer-smile --test reference -- --nocapture` prints the
 //! Pearson r and relative error of every LLD and delta against openSMILE 2.6.0 (`ComParE_2016`,
-//! fixtures from `scripts/smile_reference.sh`); speed: `bash bench/smile_bench.sh`.
+//! fixtures from `scripts/smile_reference.sh`; `IS13_ComParE`, from
+//! `scripts/smile_reference_is13.sh`); `--test deam_levels` compares with DEAM's features;
+//! speed: `bash bench/smile_bench.sh`.
 //! Known differences: openSMILE emits one more LLD frame at the end of the input (its
 //! end-of-input flush) and two more delta frames; on long inputs about 1 % of frames take a
 //! different Viterbi F0 path (F0 r ≈ 0.998 over a 45 s clip).

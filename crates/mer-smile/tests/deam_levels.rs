@@ -20,26 +20,29 @@ const SONGS: [u32; 10] = [2, 3, 4, 5, 7, 8, 10, 12, 13, 17];
 /// Level tolerance: Σ|ours − DEAM| / Σ|DEAM| over the 10 songs.
 const MAX_REL_ERR: f64 = 0.05;
 
-/// Why a column is allowed to differ by more than [`MAX_REL_ERR`] (measured, see REPORT.md).
+/// Why a column is allowed to differ by more than [`MAX_REL_ERR`]. Common to all: DEAM's
+/// openSMILE input was not the published MP3 as it decodes. openSMILE 3 itself running
+/// `IS13_ComParE` on these MP3s agrees with us to a median 0.7 % per column (max 5.6 %,
+/// jitterDDP; RASTA bands aside, see [`Why::Rasta`]) while both are off DEAM by the amounts
+/// below; re-encoding the MP3s once more (LAME 3.100, 64 kbps) moves these columns by ≤ 11 %,
+/// mostly *away* from DEAM, so neither our code, the configuration nor MP3 generation loss
+/// explains them (measurements in REPORT.md).
 #[derive(Debug, Clone, Copy)]
 enum Why {
     /// Level-like descriptors (energy, band energies, auditory spectrum, flux, slope,
-    /// harmonicity). DEAM's openSMILE input was not these published MP3s at this gain: the
-    /// per-song ratio ours/DEAM of mean RMS energy is 0.92–1.26 (r 0.97), no setting,
-    /// version, window of the clip or common gain reproduces it.
+    /// harmonicity): the per-song ratio ours/DEAM of mean RMS energy is 0.92–1.26 (r 0.97);
+    /// no common gain, clip window, setting or version reproduces it.
     Level,
     /// Spectral shape and noise descriptors (ZCR ×0.85, roll-offs, centroid, variance,
-    /// skewness, kurtosis, sharpness). The published clips are LAME 3.99r 64 kbps CBR mono
-    /// MP3s (low-pass 16.5 kHz; LAME tag), a lossy re-encoding of what DEAM analysed; the
-    /// encoder drops noise-like content, which lowers ZCR and sharpens the spectrum.
-    Mp3,
-    /// logHNR ×1.8: the same MP3 coding removes the noise between harmonics (HNR up by
-    /// ~0.17 of its within-window std); openSMILE 3 running IS13 on these MP3s gives the same
-    /// ×1.78, so it is the audio, not our code.
+    /// skewness, kurtosis, sharpness): DEAM's audio had a different spectral balance (more
+    /// high-frequency/noise content: higher ZCR, flatter spectrum).
+    Source,
+    /// logHNR ×1.8 (0.17 of its within-window std): openSMILE 3 running IS13 on the same MP3s
+    /// gives ×1.78, so it is the audio, not our code.
     Hnr,
     /// jitter/shimmer: `IS13_ComParE` brings jitter's level to DEAM's (ratio 0.87 → 1.00,
-    /// DDP 0.82 → 1.02); what is left is period-level noise (a period's acceptance is a coin
-    /// flip of f32 rounding, see `Config::Is13ComParE`) on different audio.
+    /// DDP 0.82 → 1.02); what is left is period-level noise on different audio (a frame's
+    /// first period is accepted by a coin flip of f32 rounding, see `Config::Is13ComParE`).
     Vq,
     /// F0 4 % high at r 0.994: openSMILE 3 running IS13 on these MP3s gives the same 1.040;
     /// the one code difference from openSMILE 2.1 in the pitch path (`cSpecScale` maxF =
@@ -48,7 +51,8 @@ enum Why {
     /// RASTA-filtered auditory bands 0–9: band-pass filtering removes the level, so these
     /// means are the equal-loudness constant plus modulation, nearly the same for every song
     /// (across-song spread ≈ the error); r across 10 songs says little. ~3–6 % high in bands
-    /// 4–9, within 5 % above.
+    /// 4–9, within 5 % above. (openSMILE itself adds a start-up transient when a decoder
+    /// emits leading zeros; DEAM's values show none, nor do ours.)
     Rasta,
     /// MFCC 2–14: means near 0 (ratios like −1.5 or 0.3 are small differences of small
     /// numbers); off by 0.11–0.24 of their within-window std, r 0.89–0.99; c1 is within 3 %.
@@ -72,7 +76,7 @@ const KNOWN: &[(&str, f64, Option<f64>, Why)] = {
         ("logHNR_sma_amean", 0.93, Some(0.82), Hnr),
         ("audspec_lengthL1norm_sma_amean", 0.15, Some(0.92), Level),
         ("pcm_RMSenergy_sma_amean", 0.12, Some(0.91), Level),
-        ("pcm_zcr_sma_amean", 0.24, Some(0.76), Mp3),
+        ("pcm_zcr_sma_amean", 0.24, Some(0.76), Source),
         ("audSpec_Rfilt_sma[0]_amean", 0.18, None, Rasta),
         ("audSpec_Rfilt_sma[1]_amean", 0.18, None, Rasta),
         ("audSpec_Rfilt_sma[2]_amean", 0.14, None, Rasta),
@@ -94,50 +98,50 @@ const KNOWN: &[(&str, f64, Option<f64>, Why)] = {
             "pcm_fftMag_spectralRollOff25.0_sma_amean",
             0.16,
             Some(0.85),
-            Mp3,
+            Source,
         ),
         (
             "pcm_fftMag_spectralRollOff50.0_sma_amean",
             0.16,
             Some(0.83),
-            Mp3,
+            Source,
         ),
         (
             "pcm_fftMag_spectralRollOff75.0_sma_amean",
             0.14,
             Some(0.84),
-            Mp3,
+            Source,
         ),
         (
             "pcm_fftMag_spectralRollOff90.0_sma_amean",
             0.16,
             Some(0.84),
-            Mp3,
+            Source,
         ),
         ("pcm_fftMag_spectralFlux_sma_amean", 0.12, Some(0.93), Level),
         (
             "pcm_fftMag_spectralCentroid_sma_amean",
             0.12,
             Some(0.86),
-            Mp3,
+            Source,
         ),
         (
             "pcm_fftMag_spectralVariance_sma_amean",
             0.23,
             Some(0.74),
-            Mp3,
+            Source,
         ),
         (
             "pcm_fftMag_spectralSkewness_sma_amean",
             0.17,
             Some(0.93),
-            Mp3,
+            Source,
         ),
         (
             "pcm_fftMag_spectralKurtosis_sma_amean",
             0.31,
             Some(0.94),
-            Mp3,
+            Source,
         ),
         (
             "pcm_fftMag_spectralSlope_sma_amean",
@@ -145,7 +149,12 @@ const KNOWN: &[(&str, f64, Option<f64>, Why)] = {
             Some(0.92),
             Level,
         ),
-        ("pcm_fftMag_psySharpness_sma_amean", 0.10, Some(0.88), Mp3),
+        (
+            "pcm_fftMag_psySharpness_sma_amean",
+            0.10,
+            Some(0.88),
+            Source,
+        ),
         (
             "pcm_fftMag_spectralHarmonicity_sma_amean",
             0.24,
@@ -402,7 +411,7 @@ fn is13_mediaeval260_levels_match_deam() {
                         row.name, row.rel
                     ));
                 }
-                if min_r.is_some_and(|m| !(row.r >= m)) {
+                if min_r.is_some_and(|m| row.r.is_nan() || row.r < m) {
                     failed.push(format!("{}: r {:.3} < {min_r:?}", row.name, row.r));
                 }
                 if row.rel <= MAX_REL_ERR {

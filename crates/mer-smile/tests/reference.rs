@@ -227,10 +227,9 @@ fn is13_differs_from_compare2016_in_jitter_and_shimmer_only() {
     let a = compare_llds(&audio.samples, audio.sample_rate).expect("2016");
     let b =
         compare_llds_with(&audio.samples, audio.sample_rate, Config::Is13ComParE).expect("is13");
-    for i in 0..N_LLD {
+    for (i, &name) in LLD_NAMES.iter().enumerate() {
         let (x, y) = (a.lld.column(i), b.lld.column(i));
         let differ = x.iter().zip(&y).filter(|(p, q)| p != q).count();
-        let name = LLD_NAMES[i];
         if matches!(
             name,
             "jitterLocal_sma" | "jitterDDP_sma" | "shimmerLocal_sma"
