@@ -15,8 +15,8 @@
 
 use core::arch::x86_64::*;
 
-use crate::quant::{QuantRows, quantize_rows_into};
-use crate::{LANES, Packed, Precision, Weights};
+use crate::quant::{QuantRows, ROUND_MAGIC, step_zero};
+use crate::{LANES, Packed, Precision, Span, Weights};
 
 /// Rows per tile.
 const MR: usize = 6;
@@ -87,7 +87,10 @@ fn walk(m: usize, panels: usize, mut tile: impl FnMut(usize, usize, usize, usize
 #[inline]
 fn check_tile<const R: usize, const P: usize>(w: &Weights, c: &[f32], r0: usize, p0: usize) {
     assert!((r0 + R) * w.n <= c.len(), "tile rows past the output");
-    assert!((p0 + P) * LANES <= w.bias.len(), "tile panels past the weights");
+    assert!(
+        (p0 + P) * LANES <= w.bias.len(),
+        "tile panels past the weights"
+    );
     assert!(w.bias.len() == w.scale.len() && w.bias.len() == w.shift.len());
     assert!(p0 * LANES < w.n, "tile starts past the last column");
 }
@@ -128,16 +131,16 @@ fn finish_store(w: &Weights, v: __m512, r: usize, col0: usize, c: &mut [f32]) {
 // f32
 
 /// `c = epilogue(a · B)`, f32 weights. Panics if the CPU lacks AVX-512F/BW.
-pub(crate) fn f32(w: &Weights, a: &[f32], m: usize, c: &mut [f32]) {
+pub(crate) fn f32(w: &Weights, a: &[f32], m: usize, span: Span, len: usize, c: &mut [f32]) {
     assert!(supports(Precision::F32), "no AVX-512F/BW on this CPU");
     // SAFETY: the CPU has the features `f32_driver` is compiled for (asserted above).
-    unsafe { f32_driver(w, a, m, c) }
+    unsafe { f32_driver(w, a, m, span, len, c) }
 }
 
 #[target_feature(enable = "avx512f,avx512bw")]
-fn f32_driver(w: &Weights, a: &[f32], m: usize, c: &mut [f32]) {
+fn f32_driver(w: &Weights, a: &[f32], m: usize, span: Span, len: usize, c: &mut [f32]) {
     walk(m, w.panels(), |r0, r, p0, p| {
-        dispatch!(f32_tile, r, p, (w, a, r0, p0, c))
+        dispatch!(f32_tile, r, p, (w, a, span, len, r0, p0, c))
     });
 }
 
@@ -145,6 +148,8 @@ fn f32_driver(w: &Weights, a: &[f32], m: usize, c: &mut [f32]) {
 fn f32_tile<const R: usize, const P: usize>(
     w: &Weights,
     a: &[f32],
+    span: Span,
+    len: usize,
     r0: usize,
     p0: usize,
     c: &mut [f32],
@@ -152,22 +157,27 @@ fn f32_tile<const R: usize, const P: usize>(
     let Packed::F32(b) = &w.packed else {
         unreachable!("f32 tile on {:?} weights", w.precision)
     };
-    let k = w.k;
+    let (k, k0) = (w.k, span.k0);
     check_tile::<R, P>(w, c, r0, p0);
-    assert!((r0 + R) * k <= a.len(), "tile rows past the activations");
-    assert!((p0 + P) * k * LANES <= b.len(), "tile panels past the packed weights");
+    assert!((r0 + R) * len <= a.len(), "tile rows past the activations");
+    assert!(k0 + len <= k, "rows past the weights");
+    assert!(
+        (p0 + P) * k * LANES <= b.len(),
+        "tile panels past the packed weights"
+    );
     let (ap, bp) = (a.as_ptr(), b.as_ptr());
     let mut acc = [[_mm512_setzero_ps(); P]; R];
-    for kk in 0..k {
+    for kk in 0..len {
         let mut bv = [_mm512_setzero_ps(); P];
         for (j, v) in bv.iter_mut().enumerate() {
             // SAFETY: panel `p0 + j < p0 + P` holds `k · 16` values from `(p0 + j) · k · 16`;
-            // `kk < k`, so the 16 values at `kk · 16` are inside it (asserted above).
-            *v = unsafe { _mm512_loadu_ps(bp.add(((p0 + j) * k + kk) * LANES)) };
+            // `k0 + kk < k0 + len <= k`, so the 16 values at `(k0 + kk) · 16` are inside it
+            // (asserted above).
+            *v = unsafe { _mm512_loadu_ps(bp.add(((p0 + j) * k + k0 + kk) * LANES)) };
         }
         for (i, row) in acc.iter_mut().enumerate() {
-            // SAFETY: row `r0 + i < r0 + R` and `kk < k`: index `< (r0 + R) · k <= a.len()`.
-            let x = _mm512_set1_ps(unsafe { *ap.add((r0 + i) * k + kk) });
+            // SAFETY: row `r0 + i < r0 + R` and `kk < len`: index `< (r0 + R) · len <= a.len()`.
+            let x = _mm512_set1_ps(unsafe { *ap.add((r0 + i) * len + kk) });
             for (s, &y) in row.iter_mut().zip(&bv) {
                 *s = _mm512_fmadd_ps(x, y, *s);
             }
@@ -185,16 +195,16 @@ fn f32_tile<const R: usize, const P: usize>(
 
 /// `c = epilogue(a · B)`, bf16 activations (`[m, kp]` bits) and weights. Panics if the CPU
 /// lacks AVX-512F/BW/BF16.
-pub(crate) fn bf16(w: &Weights, a: &[u16], kp: usize, m: usize, c: &mut [f32]) {
+pub(crate) fn bf16(w: &Weights, a: &[u16], stride: usize, m: usize, span: Span, c: &mut [f32]) {
     assert!(supports(Precision::Bf16), "no AVX-512 BF16 on this CPU");
     // SAFETY: the CPU has the features `bf16_driver` is compiled for (asserted above).
-    unsafe { bf16_driver(w, a, kp, m, c) }
+    unsafe { bf16_driver(w, a, stride, m, span, c) }
 }
 
 #[target_feature(enable = "avx512f,avx512bw,avx512bf16")]
-fn bf16_driver(w: &Weights, a: &[u16], kp: usize, m: usize, c: &mut [f32]) {
+fn bf16_driver(w: &Weights, a: &[u16], stride: usize, m: usize, span: Span, c: &mut [f32]) {
     walk(m, w.panels(), |r0, r, p0, p| {
-        dispatch!(bf16_tile, r, p, (w, a, kp, r0, p0, c))
+        dispatch!(bf16_tile, r, p, (w, a, stride, span, r0, p0, c))
     });
 }
 
@@ -211,7 +221,8 @@ fn as_bh(v: __m512i) -> __m512bh {
 fn bf16_tile<const R: usize, const P: usize>(
     w: &Weights,
     a: &[u16],
-    kp: usize,
+    stride: usize,
+    span: Span,
     r0: usize,
     p0: usize,
     c: &mut [f32],
@@ -219,24 +230,41 @@ fn bf16_tile<const R: usize, const P: usize>(
     let Packed::Bf16(b) = &w.packed else {
         unreachable!("bf16 tile on {:?} weights", w.precision)
     };
+    let (kp, k0) = (w.kp(), span.k0);
     check_tile::<R, P>(w, c, r0, p0);
-    assert!(kp % 2 == 0 && kp >= w.k, "bf16 rows of stride {kp} for k = {}", w.k);
-    assert!((r0 + R) * kp <= a.len(), "tile rows past the activations");
-    assert!((p0 + P) * kp * LANES <= b.len(), "tile panels past the packed weights");
+    assert!(
+        stride.is_multiple_of(2) && k0.is_multiple_of(2),
+        "bf16 rows of stride {stride} from row {k0}"
+    );
+    assert!(k0 + stride <= kp, "rows past the weights");
+    assert!(
+        (r0 + R) * stride <= a.len(),
+        "tile rows past the activations"
+    );
+    assert!(
+        (p0 + P) * kp * LANES <= b.len(),
+        "tile panels past the packed weights"
+    );
     let (ap, bp) = (a.as_ptr(), b.as_ptr());
     let mut acc = [[_mm512_setzero_ps(); P]; R];
-    for g in 0..kp / 2 {
+    for g in 0..stride / 2 {
         let mut bv = [as_bh(_mm512_setzero_si512()); P];
         for (j, v) in bv.iter_mut().enumerate() {
-            // SAFETY: panel `p0 + j` holds `kp · 16` bf16 from `(p0 + j) · kp · 16`; pair
-            // `g < kp / 2` reads 32 values at `g · 32`, inside it (asserted above).
-            let x = unsafe { _mm512_loadu_si512(bp.add(((p0 + j) * kp + 2 * g) * LANES).cast()) };
+            // SAFETY: panel `p0 + j` holds `kp · 16` bf16 from `(p0 + j) · kp · 16`; the pair
+            // of rows `k0 + 2g` (`k0 + 2g + 1 < k0 + stride <= kp`) is 32 values at
+            // `(k0 + 2g) · 16`, inside it (asserted above).
+            let x =
+                unsafe { _mm512_loadu_si512(bp.add(((p0 + j) * kp + k0 + 2 * g) * LANES).cast()) };
             *v = as_bh(x);
         }
         for (i, row) in acc.iter_mut().enumerate() {
-            // SAFETY: two u16 at `(r0 + i) · kp + 2g`, with `2g + 1 < kp` and `r0 + i < r0 + R`,
-            // so inside `a` (asserted above); unaligned read of a u32.
-            let pair = unsafe { ap.add((r0 + i) * kp + 2 * g).cast::<u32>().read_unaligned() };
+            // SAFETY: two u16 at `(r0 + i) · stride + 2g`, with `2g + 1 < stride` and
+            // `r0 + i < r0 + R`, so inside `a` (asserted above); unaligned read of a u32.
+            let pair = unsafe {
+                ap.add((r0 + i) * stride + 2 * g)
+                    .cast::<u32>()
+                    .read_unaligned()
+            };
             let x = as_bh(_mm512_set1_epi32(pair as i32));
             for (s, &y) in row.iter_mut().zip(&bv) {
                 *s = _mm512_dpbf16_ps(*s, x, y);
@@ -250,8 +278,8 @@ fn bf16_tile<const R: usize, const P: usize>(
     }
 }
 
-/// [`crate::quant::bf16_convert`] compiled with AVX-512 enabled (same values). Panics without
-/// AVX-512F/BW.
+/// [`crate::quant::bf16_convert`] in 16-lane vectors (the same integer rounding, so the same
+/// bits). Panics without AVX-512F/BW.
 pub(crate) fn bf16_convert(a: &[f32], k: usize, out: &mut [u16], kp: usize) {
     assert!(supports(Precision::F32), "no AVX-512F/BW on this CPU");
     // SAFETY: the CPU has the features `bf16_convert_wide` is compiled for (asserted above).
@@ -260,7 +288,30 @@ pub(crate) fn bf16_convert(a: &[f32], k: usize, out: &mut [u16], kp: usize) {
 
 #[target_feature(enable = "avx512f,avx512bw")]
 fn bf16_convert_wide(a: &[f32], k: usize, out: &mut [u16], kp: usize) {
-    crate::quant::bf16_convert(a, k, out, kp)
+    assert!(k <= kp, "rows of {k} into a stride of {kp}");
+    for (row, dst) in a.chunks_exact(k).zip(out.chunks_exact_mut(kp)) {
+        for c0 in (0..k).step_by(LANES) {
+            let width = LANES.min(k - c0);
+            let mask: __mmask16 = u16::MAX >> (LANES - width);
+            // SAFETY: lanes `[0, width)` read `row[c0..c0 + width]`, in bounds since
+            // `c0 + width <= k = row.len()`; masked-off lanes are not read.
+            let x = unsafe { _mm512_maskz_loadu_ps(mask, row.as_ptr().add(c0)) };
+            let bits = _mm512_castps_si512(x);
+            // bf16_bits: (b + 0x7FFF + ((b >> 16) & 1)) >> 16, NaN → (b >> 16) | 0x40.
+            let odd = _mm512_and_si512(_mm512_srli_epi32(bits, 16), _mm512_set1_epi32(1));
+            let rounded = _mm512_srli_epi32(
+                _mm512_add_epi32(_mm512_add_epi32(bits, _mm512_set1_epi32(0x7FFF)), odd),
+                16,
+            );
+            let nan = _mm512_or_si512(_mm512_srli_epi32(bits, 16), _mm512_set1_epi32(0x40));
+            let is_nan = _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q);
+            let v = _mm512_mask_blend_epi32(is_nan, rounded, nan);
+            // SAFETY: lanes `[0, width)` write `dst[c0..c0 + width]`, in bounds since
+            // `c0 + width <= k <= kp = dst.len()`; masked-off lanes are not written.
+            unsafe { _mm512_mask_cvtepi32_storeu_epi16(dst.as_mut_ptr().add(c0).cast(), mask, v) };
+        }
+        dst[k..].fill(0);
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -268,16 +319,16 @@ fn bf16_convert_wide(a: &[f32], k: usize, out: &mut [u16], kp: usize) {
 
 /// `c = epilogue(q · B)`, u8 activations × i8 weights. Panics if the CPU lacks
 /// AVX-512F/BW/VNNI.
-pub(crate) fn int8(w: &Weights, q: &QuantRows, c: &mut [f32]) {
+pub(crate) fn int8(w: &Weights, q: &QuantRows, span: Span, colsum: &[i32], c: &mut [f32]) {
     assert!(supports(Precision::Int8), "no AVX-512 VNNI on this CPU");
     // SAFETY: the CPU has the features `int8_driver` is compiled for (asserted above).
-    unsafe { int8_driver(w, q, c) }
+    unsafe { int8_driver(w, q, span, colsum, c) }
 }
 
 #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
-fn int8_driver(w: &Weights, q: &QuantRows, c: &mut [f32]) {
+fn int8_driver(w: &Weights, q: &QuantRows, span: Span, colsum: &[i32], c: &mut [f32]) {
     walk(q.rows(), w.panels(), |r0, r, p0, p| {
-        dispatch!(int8_tile, r, p, (w, q, r0, p0, c))
+        dispatch!(int8_tile, r, p, (w, q, span, colsum, r0, p0, c))
     });
 }
 
@@ -285,38 +336,50 @@ fn int8_driver(w: &Weights, q: &QuantRows, c: &mut [f32]) {
 fn int8_tile<const R: usize, const P: usize>(
     w: &Weights,
     q: &QuantRows,
+    span: Span,
+    colsum: &[i32],
     r0: usize,
     p0: usize,
     c: &mut [f32],
 ) {
-    let Packed::Int8 {
-        q: b,
-        scale,
-        colsum,
-    } = &w.packed
-    else {
+    let Packed::Int8 { q: b, scale, .. } = &w.packed else {
         unreachable!("int8 tile on {:?} weights", w.precision)
     };
     check_tile::<R, P>(w, c, r0, p0);
-    let (a, kp) = (q.data(), q.stride());
-    assert!(kp % 4 == 0 && kp >= w.k, "u8 rows of stride {kp} for k = {}", w.k);
-    assert!((r0 + R) * kp <= a.len(), "tile rows past the activations");
+    let (a, stride, kp, k0) = (q.data(), q.stride(), w.kp(), span.k0);
+    assert!(
+        stride.is_multiple_of(4) && k0.is_multiple_of(4),
+        "u8 rows of stride {stride} from row {k0}"
+    );
+    assert!(k0 + stride <= kp, "rows past the weights");
+    assert!(
+        (r0 + R) * stride <= a.len(),
+        "tile rows past the activations"
+    );
     assert!((r0 + R) <= q.steps().len() && (r0 + R) <= q.zeros().len());
-    assert!((p0 + P) * kp * LANES <= b.len(), "tile panels past the packed weights");
+    assert!(
+        (p0 + P) * kp * LANES <= b.len(),
+        "tile panels past the packed weights"
+    );
     assert!((p0 + P) * LANES <= scale.len() && (p0 + P) * LANES <= colsum.len());
     let (ap, bp) = (a.as_ptr(), b.as_ptr());
     let mut acc = [[_mm512_setzero_si512(); P]; R];
-    for g in 0..kp / 4 {
+    for g in 0..stride / 4 {
         let mut bv = [_mm512_setzero_si512(); P];
         for (j, v) in bv.iter_mut().enumerate() {
-            // SAFETY: panel `p0 + j` holds `kp · 16` bytes from `(p0 + j) · kp · 16`; group
-            // `g < kp / 4` reads 64 bytes at `g · 64`, inside it (asserted above).
-            *v = unsafe { _mm512_loadu_si512(bp.add(((p0 + j) * kp + 4 * g) * LANES).cast()) };
+            // SAFETY: panel `p0 + j` holds `kp · 16` bytes from `(p0 + j) · kp · 16`; the group
+            // of rows `k0 + 4g` (`k0 + 4g + 3 < k0 + stride <= kp`) is 64 bytes at
+            // `(k0 + 4g) · 16`, inside it (asserted above).
+            *v = unsafe { _mm512_loadu_si512(bp.add(((p0 + j) * kp + k0 + 4 * g) * LANES).cast()) };
         }
         for (i, row) in acc.iter_mut().enumerate() {
-            // SAFETY: four bytes at `(r0 + i) · kp + 4g` with `4g + 3 < kp` and `r0 + i < r0 + R`:
-            // inside `a` (asserted above); unaligned read of a u32.
-            let quad = unsafe { ap.add((r0 + i) * kp + 4 * g).cast::<u32>().read_unaligned() };
+            // SAFETY: four bytes at `(r0 + i) · stride + 4g` with `4g + 3 < stride` and
+            // `r0 + i < r0 + R`: inside `a` (asserted above); unaligned read of a u32.
+            let quad = unsafe {
+                ap.add((r0 + i) * stride + 4 * g)
+                    .cast::<u32>()
+                    .read_unaligned()
+            };
             let x = _mm512_set1_epi32(quad as i32);
             for (s, &y) in row.iter_mut().zip(&bv) {
                 *s = _mm512_dpbusd_epi32(*s, x, y);
@@ -343,8 +406,8 @@ fn int8_tile<const R: usize, const P: usize>(
     }
 }
 
-/// [`quantize_rows_into`] compiled with AVX-512 enabled (same values). Panics without
-/// AVX-512F/BW.
+/// [`crate::quant::quantize_rows_into`] in 16-lane vectors (the same f32 operations, so the same bytes).
+/// Panics without AVX-512F/BW.
 pub(crate) fn quantize_rows(a: &[f32], k: usize, q: &mut QuantRows) {
     assert!(supports(Precision::F32), "no AVX-512F/BW on this CPU");
     // SAFETY: the CPU has the features `quantize_rows_wide` is compiled for (asserted above).
@@ -353,5 +416,45 @@ pub(crate) fn quantize_rows(a: &[f32], k: usize, q: &mut QuantRows) {
 
 #[target_feature(enable = "avx512f,avx512bw")]
 fn quantize_rows_wide(a: &[f32], k: usize, q: &mut QuantRows) {
-    quantize_rows_into(a, k, q)
+    let (data, steps, zeros, kp) = q.parts_mut();
+    assert!(k <= kp, "rows of {k} into a stride of {kp}");
+    let rows = a
+        .chunks_exact(k)
+        .zip(data.chunks_exact_mut(kp))
+        .zip(steps.iter_mut().zip(zeros.iter_mut()));
+    for ((row, dst), (step, zero)) in rows {
+        let mask_at = |c0: usize| -> __mmask16 { u16::MAX >> (LANES - LANES.min(k - c0)) };
+        // Range of the row and 0 (masked-off lanes load 0, which the range contains anyway).
+        let (mut lo, mut hi) = (_mm512_setzero_ps(), _mm512_setzero_ps());
+        for c0 in (0..k).step_by(LANES) {
+            // SAFETY: the unmasked lanes read `row[c0..c0 + width]` with `c0 + width <= k`.
+            let x = unsafe { _mm512_maskz_loadu_ps(mask_at(c0), row.as_ptr().add(c0)) };
+            lo = _mm512_min_ps(lo, x);
+            hi = _mm512_max_ps(hi, x);
+        }
+        (*step, *zero) = step_zero(_mm512_reduce_min_ps(lo), _mm512_reduce_max_ps(hi));
+        let inv = _mm512_set1_ps(1.0 / *step);
+        let z = _mm512_set1_ps(*zero as f32);
+        let magic = _mm512_set1_ps(ROUND_MAGIC);
+        for c0 in (0..k).step_by(LANES) {
+            let mask = mask_at(c0);
+            // SAFETY: as above.
+            let x = unsafe { _mm512_maskz_loadu_ps(mask, row.as_ptr().add(c0)) };
+            // quantize_value: clamp(x · inv, ±512), round half even, + zero, clamp [0, 255].
+            let v = _mm512_mul_ps(x, inv);
+            let v = _mm512_min_ps(
+                _mm512_max_ps(v, _mm512_set1_ps(-512.0)),
+                _mm512_set1_ps(512.0),
+            );
+            let r = _mm512_sub_ps(_mm512_add_ps(v, magic), magic);
+            let r = _mm512_add_ps(r, z);
+            let r = _mm512_min_ps(_mm512_max_ps(r, _mm512_setzero_ps()), _mm512_set1_ps(255.0));
+            let bytes = _mm512_cvttps_epi32(r);
+            // SAFETY: the unmasked lanes write `dst[c0..c0 + width]`, `c0 + width <= k <= kp`.
+            unsafe {
+                _mm512_mask_cvtusepi32_storeu_epi8(dst.as_mut_ptr().add(c0).cast(), mask, bytes)
+            };
+        }
+        dst[k..].fill(*zero as u8);
+    }
 }

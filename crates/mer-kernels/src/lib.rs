@@ -32,13 +32,16 @@
 
 #![deny(unsafe_op_in_unsafe_fn)]
 
+use std::borrow::Cow;
+use std::ops::Range;
+
 #[cfg(target_arch = "x86_64")]
 #[allow(unsafe_code)]
 mod avx512;
 mod portable;
 mod quant;
 
-pub use quant::{bf16_bits, bf16_to_f32, QuantRows};
+pub use quant::{QuantRows, bf16_bits, bf16_to_f32};
 
 /// Columns per packed panel: one 512-bit vector of f32 or i32.
 pub const LANES: usize = 16;
@@ -172,6 +175,13 @@ enum Packed {
     },
 }
 
+/// First row of `B` a product uses (a multiple of the precision's group of rows); the number of
+/// rows is the activations' row length.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Span {
+    pub(crate) k0: usize,
+}
+
 /// A weight matrix `B[k, n]` packed for one [`Precision`], with its [`Epilogue`].
 #[derive(Debug, Clone)]
 pub struct Weights {
@@ -194,7 +204,12 @@ impl Weights {
     /// If `b.len() != k · n` or `k` or `n` is 0.
     pub fn pack(b: &[f32], k: usize, n: usize, precision: Precision) -> Self {
         assert!(k > 0 && n > 0, "empty weight matrix [{k}, {n}]");
-        assert_eq!(b.len(), k * n, "weights of [{k}, {n}] have {} values", b.len());
+        assert_eq!(
+            b.len(),
+            k * n,
+            "weights of [{k}, {n}] have {} values",
+            b.len()
+        );
         let np = n.div_ceil(LANES) * LANES;
         let kp = precision.padded_k(k);
         let g = match precision {
@@ -231,7 +246,9 @@ impl Weights {
                 let mut scale = vec![1.0f32; np];
                 let mut colsum = vec![0i32; np];
                 for col in 0..n {
-                    let max = (0..k).map(|kk| b[kk * n + col].abs()).fold(0.0f32, f32::max);
+                    let max = (0..k)
+                        .map(|kk| b[kk * n + col].abs())
+                        .fold(0.0f32, f32::max);
                     let s = if max > 0.0 { max / 127.0 } else { 1.0 };
                     scale[col] = s;
                     for kk in 0..k {
@@ -263,7 +280,12 @@ impl Weights {
     pub fn with_epilogue(mut self, epilogue: Epilogue) -> Self {
         let n = self.n;
         let check = |what: &str, v: &[f32]| {
-            assert_eq!(v.len(), n, "epilogue {what} has {} values for {n} columns", v.len());
+            assert_eq!(
+                v.len(),
+                n,
+                "epilogue {what} has {} values for {n} columns",
+                v.len()
+            );
         };
         if !epilogue.bias.is_empty() {
             check("bias", &epilogue.bias);
@@ -343,8 +365,55 @@ impl Weights {
     /// If this CPU does not run `isa` for the weights' precision, or `a` or `c` is shorter
     /// than `m · k` or `m · n`.
     pub fn matmul_on(&self, isa: Isa, a: &[f32], m: usize, c: &mut [f32]) {
-        assert!(a.len() >= m * self.k, "a has {} values, not {m} × {}", a.len(), self.k);
-        assert!(c.len() >= m * self.n, "c has {} values, not {m} × {}", c.len(), self.n);
+        self.matmul_range_on(isa, a, m, 0..self.k, c);
+    }
+
+    /// How `k_range.start` of [`matmul_range`](Self::matmul_range) must be aligned: 1 (f32),
+    /// 2 (bf16) or 4 (int8) rows of `B`.
+    pub fn k_align(&self) -> usize {
+        match self.precision {
+            Precision::F32 => 1,
+            Precision::Bf16 => 2,
+            Precision::Int8 => 4,
+        }
+    }
+
+    /// `c = epilogue(a · B[k_range, ..])`: the product with rows `k_range` of `B` only, `a`
+    /// being `[m, k_range.len()]` (e.g. im2col rows without the taps that read padding), on
+    /// [`Isa::best`].
+    ///
+    /// # Panics
+    /// If `k_range` is empty, leaves `[0, k)` or does not start at a multiple of
+    /// [`k_align`](Self::k_align); or as [`matmul`](Self::matmul).
+    pub fn matmul_range(&self, a: &[f32], m: usize, k_range: Range<usize>, c: &mut [f32]) {
+        self.matmul_range_on(Isa::best(self.precision), a, m, k_range, c);
+    }
+
+    /// [`matmul_range`](Self::matmul_range) on a given implementation.
+    ///
+    /// # Panics
+    /// As [`matmul_range`](Self::matmul_range), or if this CPU does not run `isa`.
+    pub fn matmul_range_on(
+        &self,
+        isa: Isa,
+        a: &[f32],
+        m: usize,
+        k_range: Range<usize>,
+        c: &mut [f32],
+    ) {
+        let span = self.span(&k_range);
+        let len = k_range.len();
+        assert!(
+            a.len() >= m * len,
+            "a has {} values, not {m} × {len}",
+            a.len()
+        );
+        assert!(
+            c.len() >= m * self.n,
+            "c has {} values, not {m} × {}",
+            c.len(),
+            self.n
+        );
         assert!(
             isa.supports(self.precision),
             "this CPU does not run {} {}",
@@ -355,15 +424,27 @@ impl Weights {
             return;
         }
         match self.precision {
-            Precision::F32 => self.run_f32(isa, a, m, c),
+            Precision::F32 => match isa {
+                Isa::Portable => portable::f32(self, a, m, span, len, c),
+                #[cfg(target_arch = "x86_64")]
+                Isa::Avx512 => avx512::f32(self, a, m, span, len, c),
+                #[cfg(not(target_arch = "x86_64"))]
+                Isa::Avx512 => unreachable!("supports() is false"),
+            },
             Precision::Bf16 => {
-                let kp = self.precision.padded_k(self.k);
-                let rows = quant::bf16_rows(isa, a, m, self.k, kp);
-                self.run_bf16(isa, &rows, kp, m, c);
+                let stride = len.div_ceil(2) * 2;
+                let rows = quant::bf16_rows(isa, a, m, len, stride);
+                match isa {
+                    Isa::Portable => portable::bf16(self, &rows, stride, m, span, c),
+                    #[cfg(target_arch = "x86_64")]
+                    Isa::Avx512 => avx512::bf16(self, &rows, stride, m, span, c),
+                    #[cfg(not(target_arch = "x86_64"))]
+                    Isa::Avx512 => unreachable!("supports() is false"),
+                }
             }
             Precision::Int8 => {
-                let q = QuantRows::quantize_on(isa, a, m, self.k);
-                self.matmul_quantized_on(isa, &q, c);
+                let q = QuantRows::quantize_on(isa, a, m, len);
+                self.matmul_quantized_range_on(isa, &q, k_range.start, c);
             }
         }
     }
@@ -382,43 +463,91 @@ impl Weights {
     /// # Panics
     /// As [`matmul_quantized`](Self::matmul_quantized), or if this CPU does not run `isa`.
     pub fn matmul_quantized_on(&self, isa: Isa, q: &QuantRows, c: &mut [f32]) {
-        let Packed::Int8 { .. } = &self.packed else {
-            panic!("matmul_quantized needs int8 weights, these are {}", self.precision.name());
+        assert_eq!(
+            q.k(),
+            self.k,
+            "quantised rows have k = {}, weights {}",
+            q.k(),
+            self.k
+        );
+        self.matmul_quantized_range_on(isa, q, 0, c);
+    }
+
+    /// [`matmul_quantized`](Self::matmul_quantized) with rows `[k0, k0 + q.k())` of `B` only
+    /// (see [`matmul_range`](Self::matmul_range)).
+    ///
+    /// # Panics
+    /// As [`matmul_quantized`](Self::matmul_quantized) and [`matmul_range`](Self::matmul_range).
+    pub fn matmul_quantized_range_on(&self, isa: Isa, q: &QuantRows, k0: usize, c: &mut [f32]) {
+        let Packed::Int8 { colsum, q: b, .. } = &self.packed else {
+            panic!(
+                "matmul_quantized needs int8 weights, these are {}",
+                self.precision.name()
+            );
         };
-        assert_eq!(q.k(), self.k, "quantised rows have k = {}, weights {}", q.k(), self.k);
+        let span = self.span(&(k0..k0 + q.k()));
         let m = q.rows();
-        assert!(c.len() >= m * self.n, "c has {} values, not {m} × {}", c.len(), self.n);
-        assert!(isa.supports(Precision::Int8), "this CPU does not run {} int8", isa.name());
+        assert!(
+            c.len() >= m * self.n,
+            "c has {} values, not {m} × {}",
+            c.len(),
+            self.n
+        );
+        assert!(
+            isa.supports(Precision::Int8),
+            "this CPU does not run {} int8",
+            isa.name()
+        );
         if m == 0 {
             return;
         }
+        // Σ_k q_b over the rows used (for the zero points); padding rows of B are zero.
+        let sums = if k0 == 0 && q.k() == self.k {
+            Cow::Borrowed(colsum)
+        } else {
+            let kp = self.precision.padded_k(self.k);
+            let mut s = vec![0i32; colsum.len()];
+            for (col, sum) in s.iter_mut().enumerate() {
+                let (panel, lane) = (col / LANES, col % LANES);
+                let start = (panel * kp + k0) * LANES;
+                let groups = &b[start..start + q.stride() * LANES];
+                *sum = groups
+                    .chunks_exact(4 * LANES)
+                    .flat_map(|g| &g[4 * lane..4 * lane + 4])
+                    .map(|&v| i32::from(v))
+                    .sum();
+            }
+            Cow::Owned(s)
+        };
         match isa {
-            Isa::Portable => portable::int8(self, q, c),
+            Isa::Portable => portable::int8(self, q, span, &sums, c),
             #[cfg(target_arch = "x86_64")]
-            Isa::Avx512 => avx512::int8(self, q, c),
+            Isa::Avx512 => avx512::int8(self, q, span, &sums, c),
             #[cfg(not(target_arch = "x86_64"))]
             Isa::Avx512 => unreachable!("supports() is false"),
         }
     }
 
-    fn run_f32(&self, isa: Isa, a: &[f32], m: usize, c: &mut [f32]) {
-        match isa {
-            Isa::Portable => portable::f32(self, a, m, c),
-            #[cfg(target_arch = "x86_64")]
-            Isa::Avx512 => avx512::f32(self, a, m, c),
-            #[cfg(not(target_arch = "x86_64"))]
-            Isa::Avx512 => unreachable!("supports() is false"),
-        }
+    /// Checks a range of rows of `B` and returns where it starts.
+    fn span(&self, k_range: &Range<usize>) -> Span {
+        assert!(
+            k_range.start < k_range.end && k_range.end <= self.k,
+            "rows {k_range:?} of B with k = {}",
+            self.k
+        );
+        assert!(
+            k_range.start.is_multiple_of(self.k_align()),
+            "{} rows of B must start at a multiple of {}, not {}",
+            self.precision.name(),
+            self.k_align(),
+            k_range.start
+        );
+        Span { k0: k_range.start }
     }
 
-    fn run_bf16(&self, isa: Isa, rows: &[u16], kp: usize, m: usize, c: &mut [f32]) {
-        match isa {
-            Isa::Portable => portable::bf16(self, rows, kp, m, c),
-            #[cfg(target_arch = "x86_64")]
-            Isa::Avx512 => avx512::bf16(self, rows, kp, m, c),
-            #[cfg(not(target_arch = "x86_64"))]
-            Isa::Avx512 => unreachable!("supports() is false"),
-        }
+    /// Row stride of each packed panel (`k` padded to the precision's group).
+    pub(crate) fn kp(&self) -> usize {
+        self.precision.padded_k(self.k)
     }
 
     /// Number of [`LANES`]-column panels.

@@ -6,7 +6,7 @@ use crate::Isa;
 
 /// 1.5 · 2²³: `(x + M) − M` rounds `x` to the nearest integer, ties to even, for `|x| < 2²²`
 /// (vectorises on any x86-64, unlike a call to `rintf`).
-const ROUND_MAGIC: f32 = 12_582_912.0;
+pub(crate) const ROUND_MAGIC: f32 = 12_582_912.0;
 
 /// The bfloat16 nearest to `x` (ties to even), as its 16 bits. NaN stays NaN (quiet).
 #[inline]
@@ -132,6 +132,12 @@ impl QuantRows {
         }
     }
 
+    /// The bytes, steps, zero points and row stride, for the AVX-512 quantiser.
+    #[cfg(target_arch = "x86_64")]
+    pub(crate) fn parts_mut(&mut self) -> (&mut [u8], &mut [f32], &mut [i32], usize) {
+        (&mut self.data, &mut self.step, &mut self.zero, self.kp)
+    }
+
     /// `k` rounded up to a multiple of 4: the row stride of the quantised data.
     pub fn padded_k(k: usize) -> usize {
         k.div_ceil(4) * 4
@@ -245,7 +251,9 @@ mod tests {
 
     #[test]
     fn quantisation_is_within_half_a_step_and_zero_is_exact() {
-        let a: Vec<f32> = (0..300).map(|i| ((i * 37) % 101) as f32 * 0.173 - 5.0).collect();
+        let a: Vec<f32> = (0..300)
+            .map(|i| ((i * 37) % 101) as f32 * 0.173 - 5.0)
+            .collect();
         for (lo, hi) in [(-5.0f32, 12.3f32), (0.5, 3.0), (-2.0, -1.0)] {
             let row: Vec<f32> = a.iter().map(|x| x.clamp(lo, hi)).chain([0.0]).collect();
             let q = QuantRows::quantize_on(Isa::Portable, &row, 1, row.len());
@@ -255,6 +263,39 @@ mod tests {
                 assert!(err <= 0.5 * step * (1.0 + 1e-5), "{x}: {}", q.value(0, c));
             }
             assert_eq!(q.value(0, row.len() - 1), 0.0);
+        }
+    }
+
+    /// The AVX-512 conversions give the portable ones' exact bits and bytes (odd lengths,
+    /// NaN, ±0, ties, values past the shared range).
+    #[test]
+    fn vector_conversions_equal_the_portable_ones() {
+        let mut a: Vec<f32> = (0..37 * 7)
+            .map(|i| ((i * 7919) % 1013) as f32 * 0.0137 - 6.0)
+            .collect();
+        a[3] = -0.0;
+        a[4] = 1.0 + 2f32.powi(-8);
+        a[5] = 1e-40; // subnormal
+        a[6] = -3e38;
+        for isa in Isa::available(crate::Precision::Int8) {
+            for k in [1, 3, 16, 17, 37] {
+                let m = a.len() / k;
+                let kp2 = k.div_ceil(2) * 2;
+                let kp4 = k.div_ceil(4) * 4;
+                let mut rows = a[..m * k].to_vec();
+                let bits = bf16_rows(isa, &rows, m, k, kp2);
+                assert_eq!(
+                    bits,
+                    bf16_rows(Isa::Portable, &rows, m, k, kp2),
+                    "{isa:?} k {k}"
+                );
+                rows[0] = f32::NAN;
+                let bits = bf16_rows(isa, &rows, m, k, kp2);
+                assert_eq!(bits[0], bf16_bits(f32::NAN));
+                let q = QuantRows::quantize_on(isa, &a[..m * k], m, k);
+                assert_eq!(q, QuantRows::quantize_on(Isa::Portable, &a[..m * k], m, k));
+                assert_eq!(q.stride(), kp4);
+            }
         }
     }
 }

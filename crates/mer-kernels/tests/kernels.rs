@@ -60,7 +60,10 @@ fn check_product(a: &[f32], b: &[f32], m: usize, k: usize, n: usize, precision: 
                     let q = QuantRows::quantize_on(isa, a, m, k);
                     Some((
                         f64::from(q.steps()[r]),
-                        a[r * k..(r + 1) * k].iter().map(|x| f64::from(x.abs())).sum::<f64>(),
+                        a[r * k..(r + 1) * k]
+                            .iter()
+                            .map(|x| f64::from(x.abs()))
+                            .sum::<f64>(),
                     ))
                 }
                 _ => None,
@@ -108,7 +111,11 @@ fn check_product(a: &[f32], b: &[f32], m: usize, k: usize, n: usize, precision: 
                     _ => {
                         let tol = 2.02 * k as f64 * 2f64.powi(-24) * abs_eff[i] + 1e-30;
                         let d = (f64::from(c[i]) - f64::from(first[i])).abs();
-                        assert!(d <= tol, "{} vs portable at {i}: {d:e} > {tol:e}", isa.name());
+                        assert!(
+                            d <= tol,
+                            "{} vs portable at {i}: {d:e} > {tol:e}",
+                            isa.name()
+                        );
                     }
                 }
             }
@@ -137,14 +144,21 @@ fn random_shapes_within_bounds_on_every_path() {
         // Odd sizes: m across tile heights, n across partial panels, k across group sizes.
         let m = rng.usize(1..=20);
         let n = rng.usize(1..=3 * LANES + 7);
-        let k = if case % 10 == 0 { rng.usize(1..=5) } else { rng.usize(1..=300) };
+        let k = if case % 10 == 0 {
+            rng.usize(1..=5)
+        } else {
+            rng.usize(1..=300)
+        };
         let a = values(&mut rng, m * k, 2.0);
         let b = values(&mut rng, k * n, 0.1);
         for (p, precision) in Precision::ALL.into_iter().enumerate() {
             worst[p] = worst[p].max(check_product(&a, &b, m, k, n, precision));
         }
     }
-    eprintln!("largest error / bound: f32 {:.3}, bf16 {:.3}, int8 {:.3}", worst[0], worst[1], worst[2]);
+    eprintln!(
+        "largest error / bound: f32 {:.3}, bf16 {:.3}, int8 {:.3}",
+        worst[0], worst[1], worst[2]
+    );
 }
 
 /// musicnn's products per chunk (rows as fast.rs forms them): timbral 7×38 and 7×67 over 4
@@ -169,7 +183,10 @@ fn musicnn_layer_shapes_within_bounds() {
         let b = values(&mut rng, k * n, 0.05);
         for precision in Precision::ALL {
             let worst = check_product(&a, &b, m, k, n, precision);
-            eprintln!("[{m}×{k}]·[{k}×{n}] {}: largest error / bound {worst:.3}", precision.name());
+            eprintln!(
+                "[{m}×{k}]·[{k}×{n}] {}: largest error / bound {worst:.3}",
+                precision.name()
+            );
         }
     }
 }
@@ -180,11 +197,11 @@ fn awkward_inputs() {
     let (m, k, n) = (7, 13, 17);
     let b = values(&mut rng, k * n, 0.3);
     let mut cases: Vec<Vec<f32>> = vec![
-        vec![0.0; m * k],                          // all zero (an empty quantisation range)
-        vec![1.5; m * k],                          // constant positive rows
-        vec![-0.25; m * k],                        // constant negative rows
-        values(&mut rng, m * k, 1e-20),            // tiny
-        values(&mut rng, m * k, 1e20),             // huge
+        vec![0.0; m * k],               // all zero (an empty quantisation range)
+        vec![1.5; m * k],               // constant positive rows
+        vec![-0.25; m * k],             // constant negative rows
+        values(&mut rng, m * k, 1e-20), // tiny
+        values(&mut rng, m * k, 1e20),  // huge
     ];
     let mut outlier = values(&mut rng, m * k, 1.0);
     outlier[5] = 1e4; // one value stretches its row's range
@@ -239,7 +256,13 @@ fn epilogue_is_bias_relu_affine() {
                         if affine {
                             v = v.mul_add(scale[col], shift[col]);
                         }
-                        assert_eq!(y[i], v, "{} {} relu {relu} affine {affine}", isa.name(), precision.name());
+                        assert_eq!(
+                            y[i],
+                            v,
+                            "{} {} relu {relu} affine {affine}",
+                            isa.name(),
+                            precision.name()
+                        );
                     }
                 }
             }
@@ -283,7 +306,10 @@ fn forcing_an_implementation() {
         eprintln!(
             "{}: implementations here {:?}",
             precision.name(),
-            Isa::available(precision).iter().map(|i| i.name()).collect::<Vec<_>>()
+            Isa::available(precision)
+                .iter()
+                .map(|i| i.name())
+                .collect::<Vec<_>>()
         );
     }
     #[cfg(target_arch = "x86_64")]
@@ -312,4 +338,70 @@ fn empty_and_mismatched_inputs() {
     assert!(r.is_err());
     assert!("bf16".parse::<Precision>() == Ok(Precision::Bf16));
     assert!("fp8".parse::<Precision>().is_err());
+}
+
+/// A product with rows `[k0, k1)` of `B` equals the product with those rows packed on their
+/// own (int8: identical, as the column scales are those of the whole columns only when the
+/// sub-matrix has the same maxima, so compared within the bound instead).
+#[test]
+fn row_ranges_of_b() {
+    let mut rng = fastrand::Rng::with_seed(128);
+    for case in 0..40 {
+        let (m, n) = (rng.usize(1..=13), rng.usize(1..=40));
+        let k = rng.usize(8..=200);
+        let b = values(&mut rng, k * n, 0.1);
+        for precision in Precision::ALL {
+            let w = Weights::pack(&b, k, n, precision);
+            let align = w.k_align();
+            let k0 = rng.usize(0..k - 1) / align * align;
+            let k1 = if case % 3 == 0 {
+                k
+            } else {
+                rng.usize(k0 + 1..=k)
+            };
+            let len = k1 - k0;
+            let a = values(&mut rng, m * len, 1.0);
+            let sub: Vec<f32> = b[k0 * n..k1 * n].to_vec();
+            let (c_exact, abs) = exact(&a, &sub, m, len, n);
+            let mut first: Option<Vec<f32>> = None;
+            for isa in Isa::available(precision) {
+                let mut c = vec![f32::NAN; m * n];
+                w.matmul_range_on(isa, &a, m, k0..k1, &mut c);
+                let q = QuantRows::quantize_on(isa, &a, m, len);
+                for i in 0..m * n {
+                    let (r, col) = (i / n, i % n);
+                    let bound = match precision {
+                        Precision::F32 => 1.01 * len as f64 * 2f64.powi(-23) * abs[i],
+                        Precision::Bf16 => bf16_bound(len, abs[i]),
+                        Precision::Int8 => {
+                            let a_abs = a[r * len..(r + 1) * len]
+                                .iter()
+                                .map(|x| f64::from(x.abs()))
+                                .sum();
+                            let b_abs = (0..len).map(|kk| f64::from(sub[kk * n + col].abs())).sum();
+                            let s_b = f64::from(w.column_scales().unwrap()[col]);
+                            int8_bound(len, f64::from(q.steps()[r]), a_abs, s_b, b_abs, abs[i])
+                        }
+                    } + 1e-30;
+                    let err = (f64::from(c[i]) - c_exact[i]).abs();
+                    assert!(
+                        err <= bound,
+                        "{} {} rows {k0}..{k1} of {k}: {err:e} > {bound:e}",
+                        isa.name(),
+                        precision.name()
+                    );
+                }
+                if precision == Precision::Int8 {
+                    match &first {
+                        None => first = Some(c),
+                        Some(f) => assert_eq!(&c, f, "{} int8 rows {k0}..{k1}", isa.name()),
+                    }
+                }
+            }
+        }
+    }
+    // A start that is not a multiple of the group is refused.
+    let w = Weights::pack(&[0.5; 8 * 3], 8, 3, Precision::Int8);
+    let r = std::panic::catch_unwind(|| w.matmul_range(&[1.0; 6], 1, 2..8, &mut [0.0; 3]));
+    assert!(r.is_err());
 }
