@@ -29,6 +29,9 @@
 //!
 //! `unsafe` appears only in the AVX-512 module (intrinsics on raw pointers, each block with its
 //! safety argument); everything else, including the portable reference, is safe Rust.
+//!
+//! The crate's README has the benchmark (`bench/kernels_bench.sh`), musicnn's profile, and the
+//! plan and measurements of its use in `mer-musicnn`.
 
 #![deny(unsafe_op_in_unsafe_fn)]
 
