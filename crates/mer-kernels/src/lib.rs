@@ -134,8 +134,11 @@ impl Isa {
 
     /// The fastest implementation this CPU runs for `precision`, unless the environment
     /// variable `MER_KERNELS_ISA` names another one it runs (`portable`, `avx512`).
+    /// The variable is read once per process.
     pub fn best(precision: Precision) -> Isa {
-        Isa::pick(precision, std::env::var("MER_KERNELS_ISA").ok().as_deref())
+        static FORCED: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+        let forced = FORCED.get_or_init(|| std::env::var("MER_KERNELS_ISA").ok());
+        Isa::pick(precision, forced.as_deref())
     }
 
     /// [`best`](Self::best) with the override given (`forced`: the name of an implementation;
