@@ -9,13 +9,17 @@
 //! - [`load`]: a whole file into memory, mono, at an optional target rate.
 //! - [`AudioStream`]: the same, chunk by chunk.
 //! - [`AudioError`]: every failure names the file.
+//! - [`walk`]: the one directory walker (streaming, sorted, symlink-loop safe, errors
+//!   reported) and audio recognised by extension or by content.
 
 mod decode;
 mod error;
 mod lame;
 mod resample;
+mod sniff;
 mod stream;
 pub mod testdata;
+pub mod walk;
 
 pub use error::AudioError;
 pub use resample::StreamResampler;
