@@ -1,46 +1,48 @@
 //! Finding a corpus' folders and files anywhere below the folder the user named, since
 //! users unzip the publishers' archives in different ways.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use crate::DataError;
+use mer_audio::walk::{WalkError, WalkOptions, WalkProblem, has_audio_extension, walk_with};
 
-/// File extensions treated as audio when indexing a corpus.
-pub const AUDIO_EXTENSIONS: [&str; 8] = ["mp3", "wav", "flac", "ogg", "m4a", "aac", "aif", "aiff"];
+use crate::DataError;
 
 /// Deepest folder level searched below the root.
 const MAX_DEPTH: usize = 8;
 
-/// Every file below `root` (breadth first, names sorted, hidden entries and symlink loops
-/// skipped by the depth limit), shallowest first.
+/// Every file below `root`, shallowest first (by depth, then by path: the order of a
+/// breadth-first walk with sorted names), through mer-audio's walker: hidden entries skipped,
+/// symlinks followed (a link back to an ancestor is not followed: its files are found once,
+/// through the ancestor), at most [`MAX_DEPTH`] folder levels down. A folder that cannot be
+/// read is an error naming it; a dangling link is skipped (it has no content).
 pub(crate) fn walk(root: &Path) -> Result<Vec<PathBuf>, DataError> {
     if !root.is_dir() {
         return Err(DataError::NotADir(root.to_path_buf()));
     }
+    let opts = WalkOptions {
+        // Files in a folder MAX_DEPTH levels below the root are MAX_DEPTH + 1 deep.
+        max_depth: Some(MAX_DEPTH + 1),
+        hidden: false,
+    };
     let mut files = Vec::new();
-    let mut queue = VecDeque::from([(root.to_path_buf(), 0usize)]);
-    while let Some((dir, depth)) = queue.pop_front() {
-        let rd = std::fs::read_dir(&dir).map_err(|e| DataError::io(&dir, e))?;
-        let mut entries: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
-        entries.sort();
-        for p in entries {
-            let hidden = p
-                .file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with('.'));
-            if hidden {
-                continue;
-            }
-            // `metadata` follows symlinks, so linked audio files and folders are found.
-            match std::fs::metadata(&p) {
-                Ok(m) if m.is_dir() && depth < MAX_DEPTH => queue.push_back((p, depth + 1)),
-                Ok(m) if m.is_file() => files.push(p),
-                _ => {}
-            }
+    for item in walk_with(root, opts) {
+        match item {
+            Ok(f) => files.push((f.depth, f.path)),
+            Err(e) if e.is_loop() || is_dangling_link(&e.path) => {}
+            Err(WalkError {
+                path,
+                problem: WalkProblem::Io(io),
+            }) => return Err(DataError::io(&path, io)),
+            Err(_) => {}
         }
     }
-    Ok(files)
+    files.sort();
+    Ok(files.into_iter().map(|(_, p)| p).collect())
+}
+
+fn is_dangling_link(p: &Path) -> bool {
+    std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink()) && !p.exists()
 }
 
 /// The shallowest file named `name` (case-insensitive), optionally only where its parent
@@ -64,12 +66,6 @@ pub(crate) fn find_file<'a>(
     })
 }
 
-fn is_audio(p: &Path) -> bool {
-    p.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| AUDIO_EXTENSIONS.iter().any(|a| a.eq_ignore_ascii_case(e)))
-}
-
 /// Audio files below the root, by file stem (shallowest first wins; a preferred folder
 /// name, e.g. `MEMD_audio`, wins over others).
 pub(crate) struct AudioIndex {
@@ -85,7 +81,7 @@ impl AudioIndex {
                     .any(|a| a.file_name().and_then(|n| n.to_str()) == Some(d))
             })
         };
-        for p in files.iter().filter(|p| is_audio(p)) {
+        for p in files.iter().filter(|p| has_audio_extension(p)) {
             let Some(stem) = p.file_stem().and_then(|s| s.to_str()) else {
                 continue;
             };
