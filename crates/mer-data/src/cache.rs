@@ -15,13 +15,13 @@
 //! | 32 | SHA-256 of the payload |
 //! | 4·rows·cols | payload, f32, row-major `[frames, features]` |
 //!
-//! Entries are written to a temporary file in the same folder and renamed into place, so a
-//! reader never sees a half-written entry and parallel writers of one key each leave a whole
-//! one (the last rename wins; both hold the same values). An entry whose length, magic or
+//! Entries are written through mer-io's atomic writer (a uniquely named temporary file in the
+//! same folder, fsync, rename), so a reader never sees a half-written entry and parallel
+//! writers of one key each leave a whole one (the last rename wins; both hold the same values). An entry whose length, magic or
 //! checksum is wrong (truncated, bit-flipped) is treated as absent and recomputed.
 
 use std::fmt::Display;
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -95,18 +95,15 @@ impl FeatureCache {
         decode(&bytes)
     }
 
-    /// Stores `m` under `key` (temporary file + atomic rename).
+    /// Stores `m` under `key` (mer-io's atomic writer; the cache always replaces its own
+    /// entries).
     pub fn put(&self, key: &str, m: &Matrix) -> Result<(), DataError> {
         let path = self.entry_path(key);
-        let sub = path.parent().unwrap_or(&self.dir);
-        std::fs::create_dir_all(sub).map_err(|e| DataError::io(sub, e))?;
-        let mut tmp = tempfile::NamedTempFile::new_in(sub).map_err(|e| DataError::io(sub, e))?;
-        tmp.write_all(&encode(m))
-            .and_then(|()| tmp.flush())
-            .map_err(|e| DataError::io(tmp.path(), e))?;
-        tmp.persist(&path)
-            .map_err(|e| DataError::io(&path, e.error))?;
-        Ok(())
+        Ok(mer_io::write_bytes(
+            &path,
+            mer_io::Overwrite::Replace,
+            &encode(m),
+        )?)
     }
 
     /// The features of `audio` under `settings_key`: from the cache when a valid entry

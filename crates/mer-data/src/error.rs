@@ -18,6 +18,9 @@ pub enum DataError {
         /// What the operating system said.
         source: std::io::Error,
     },
+    /// A file could not be written (mer-io).
+    #[error(transparent)]
+    Output(#[from] mer_io::Error),
     /// The folder the user named does not exist or is not a folder.
     #[error("{0}: not a folder")]
     NotADir(PathBuf),

@@ -15,7 +15,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         eprintln!("warning: {w}");
     }
     let n = audio.samples.len();
-    mer_features::output::write_npy(&out, &mer_features::Matrix::new(n, 1, audio.samples))?;
+    let m = mer_features::Matrix::new(n, 1, audio.samples);
+    mer_features::output::write_npy(&out, &m, mer_io::Overwrite::Replace)?;
     eprintln!("{} samples at {} Hz", n, audio.sample_rate);
     Ok(())
 }

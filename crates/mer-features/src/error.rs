@@ -1,7 +1,5 @@
 //! Errors of the feature stage.
 
-use std::path::PathBuf;
-
 /// Why features could not be computed or written.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -16,7 +14,7 @@ pub enum FeatureError {
         value: String,
         reason: &'static str,
     },
-    /// The output file could not be written.
-    #[error("{path}: cannot write: {io}")]
-    Write { path: PathBuf, io: std::io::Error },
+    /// The output file could not be written (or exists and may not be overwritten).
+    #[error(transparent)]
+    Write(#[from] mer_io::Error),
 }

@@ -1,34 +1,31 @@
 //! Writing feature matrices: `.npy` (float32, C order, shape `[frames, features]`, readable by
-//! `numpy.load`) and `.csv` (header row, one row per frame).
+//! `numpy.load`) and `.csv` (header row, one row per frame). Files are written atomically
+//! through mer-io under an explicit [`Overwrite`] policy; the `*_to` forms write into any
+//! [`Write`].
 
-use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::Path;
 
+use mer_io::Overwrite;
 use npyz::WriterBuilder;
 
 use crate::{FeatureError, Matrix};
 
-fn write_err(path: &Path) -> impl Fn(std::io::Error) -> FeatureError + '_ {
-    move |io| FeatureError::Write {
-        path: path.to_path_buf(),
-        io,
-    }
+/// Writes `m` as a float32 `.npy` of shape `[rows, cols]`, atomically (mer-io), under the
+/// `overwrite` policy.
+pub fn write_npy(path: &Path, m: &Matrix, overwrite: Overwrite) -> Result<(), FeatureError> {
+    Ok(mer_io::write_file(path, overwrite, |w| write_npy_to(w, m))?)
 }
 
-/// Writes `m` as a float32 `.npy` of shape `[rows, cols]`.
-pub fn write_npy(path: &Path, m: &Matrix) -> Result<(), FeatureError> {
-    let err = write_err(path);
-    let file = BufWriter::new(File::create(path).map_err(&err)?);
-    let mut w = npyz::WriteOptions::new()
+/// Writes `m` as a float32 `.npy` of shape `[rows, cols]` into `w`.
+pub fn write_npy_to(w: &mut impl Write, m: &Matrix) -> std::io::Result<()> {
+    let mut npy = npyz::WriteOptions::new()
         .default_dtype()
         .shape(&[m.rows as u64, m.cols as u64])
-        .writer(file)
-        .begin_nd()
-        .map_err(&err)?;
-    w.extend(m.data.iter().copied()).map_err(&err)?;
-    w.finish().map_err(&err)?;
-    Ok(())
+        .writer(w)
+        .begin_nd()?;
+    npy.extend(m.data.iter().copied())?;
+    npy.finish()
 }
 
 /// Reads a float32 2-D `.npy` written by [`write_npy`] (or numpy).
@@ -50,26 +47,37 @@ pub fn read_npy(path: &Path) -> Result<Matrix, std::io::Error> {
     Ok(Matrix::new(rows, cols, data))
 }
 
-/// Writes `m` as CSV: a header (`time_s` then `names`), then per frame its start time in
-/// seconds (`row · hop_s`) and its values. `delimiter` is `,` or `;` (openSMILE style).
+/// Writes `m` as CSV, atomically (mer-io), under the `overwrite` policy: see [`write_csv_to`].
 pub fn write_csv(
     path: &Path,
     m: &Matrix,
     names: &[String],
     hop_s: f64,
     delimiter: char,
+    overwrite: Overwrite,
 ) -> Result<(), FeatureError> {
-    let err = write_err(path);
-    let mut w = BufWriter::new(File::create(path).map_err(&err)?);
+    Ok(mer_io::write_file(path, overwrite, |w| {
+        write_csv_to(w, m, names, hop_s, delimiter)
+    })?)
+}
+
+/// Writes `m` as CSV into `w`: a header (`time_s` then `names`), then per frame its start time
+/// in seconds (`row · hop_s`) and its values. `delimiter` is `,` or `;` (openSMILE style).
+pub fn write_csv_to(
+    w: &mut impl Write,
+    m: &Matrix,
+    names: &[String],
+    hop_s: f64,
+    delimiter: char,
+) -> std::io::Result<()> {
     let d = delimiter.to_string();
-    writeln!(w, "time_s{d}{}", names.join(&d)).map_err(&err)?;
+    writeln!(w, "time_s{d}{}", names.join(&d))?;
     for (r, row) in m.iter_rows().enumerate() {
-        write!(w, "{}", r as f64 * hop_s).map_err(&err)?;
+        write!(w, "{}", r as f64 * hop_s)?;
         for v in row {
-            write!(w, "{d}{v}").map_err(&err)?;
+            write!(w, "{d}{v}")?;
         }
-        writeln!(w).map_err(&err)?;
+        writeln!(w)?;
     }
-    w.flush().map_err(&err)?;
     Ok(())
 }

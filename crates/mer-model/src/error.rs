@@ -35,6 +35,9 @@ pub enum ModelError {
         /// What did not parse.
         reason: String,
     },
+    /// Writing a file failed, or it exists and may not be overwritten (mer-io).
+    #[error(transparent)]
+    Output(#[from] mer_io::Error),
     /// Reading or writing a file failed.
     #[error("{path}: {source}")]
     Io {

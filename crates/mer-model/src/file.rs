@@ -205,16 +205,16 @@ impl MerModel {
         Ok(out)
     }
 
-    /// Writes the model file (via a temporary file, then rename).
+    /// Writes the model file atomically (mer-io: temporary file, fsync, rename), replacing an
+    /// existing file as `std::fs::write` would.
     pub fn save_file(&self, path: &Path) -> Result<()> {
-        let bytes = self.to_bytes()?;
-        let tmp = path.with_extension("tmp");
-        let io = |source| ModelError::Io {
-            path: path.to_path_buf(),
-            source,
-        };
-        std::fs::write(&tmp, bytes).map_err(io)?;
-        std::fs::rename(&tmp, path).map_err(io)
+        self.save_file_with(path, mer_io::Overwrite::Replace)
+    }
+
+    /// [`MerModel::save_file`] under an explicit overwrite policy (`mer train` refuses to
+    /// replace an existing file unless `--force`).
+    pub fn save_file_with(&self, path: &Path, overwrite: mer_io::Overwrite) -> Result<()> {
+        Ok(mer_io::write_bytes(path, overwrite, &self.to_bytes()?)?)
     }
 }
 

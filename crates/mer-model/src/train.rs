@@ -289,10 +289,13 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> ModelError + '_ {
     }
 }
 
+/// Checkpoint files are training's own state: replaced atomically each epoch (mer-io).
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, bytes).map_err(io_err(path))?;
-    std::fs::rename(&tmp, path).map_err(io_err(path))
+    Ok(mer_io::write_bytes(
+        path,
+        mer_io::Overwrite::Replace,
+        bytes,
+    )?)
 }
 
 fn net_bytes(net: &Net) -> Result<Vec<u8>> {

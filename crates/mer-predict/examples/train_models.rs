@@ -103,9 +103,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 };
                 println!("{}", serde_json::to_string(&r)?);
                 let dump: Vec<_> = r.held_out.iter().collect();
-                std::fs::write(
-                    out.join(format!("{n}.held.json")),
-                    serde_json::to_vec(&dump)?,
+                mer_io::write_bytes(
+                    &out.join(format!("{n}.held.json")),
+                    mer_io::Overwrite::Replace,
+                    &serde_json::to_vec(&dump)?,
                 )?;
             }
             ("mix", n) => {

@@ -77,6 +77,9 @@ pub enum PredictError {
     /// Samples handed in memory are unusable.
     #[error("samples: {0}")]
     BadSamples(String),
+    /// Writing an output file failed, or it exists and may not be overwritten (mer-io).
+    #[error(transparent)]
+    Output(#[from] mer_io::Error),
     /// Writing an output file (plot, report) failed.
     #[error("{path}: {reason}")]
     Write {

@@ -11,6 +11,9 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
 
+use image::ImageEncoder;
+use mer_io::Overwrite;
+
 use crate::error::{PredictError, Result};
 use crate::output::quadrant_words;
 use crate::predictor::SongPrediction;
@@ -53,6 +56,7 @@ fn register_font() {
 }
 
 /// The plot file name for a prediction: `<file stem>.<ext>` (`prediction.<ext>` for samples).
+/// Two songs in different folders can share it: see [`write_plot`].
 pub fn plot_name(p: &SongPrediction, format: PlotFormat) -> String {
     let stem = p
         .path
@@ -62,39 +66,67 @@ pub fn plot_name(p: &SongPrediction, format: PlotFormat) -> String {
     format!("{stem}.{}", format.extension())
 }
 
-/// Writes the plot of `p` (values shown on `scale`) into `dir` and returns its path.
+/// Writes the plot of `p` (values shown on `scale`) into `dir` as [`plot_name`] (replacing a
+/// file of that name) and returns its path. For many predictions, plan their file names with
+/// `mer_io::OutputPlan` (two songs can share a stem) and call [`plot_to`].
 pub fn write_plot(
     p: &SongPrediction,
     dir: &Path,
     format: PlotFormat,
     scale: Scale,
 ) -> Result<PathBuf> {
-    std::fs::create_dir_all(dir).map_err(|e| PredictError::Write {
-        path: dir.to_path_buf(),
-        reason: e.to_string(),
-    })?;
     let path = dir.join(plot_name(p, format));
-    plot_to(p, &path, format, scale)?;
+    plot_to(p, &path, format, scale, Overwrite::Replace)?;
     Ok(path)
 }
 
-/// Writes the plot of `p` to `path` in `format`.
-pub fn plot_to(p: &SongPrediction, path: &Path, format: PlotFormat, scale: Scale) -> Result<()> {
-    register_font();
-    let err = |e: String| PredictError::Write {
+/// Writes the plot of `p` to `path` in `format`, atomically (rendered in memory, then written
+/// through mer-io) under the `overwrite` policy.
+pub fn plot_to(
+    p: &SongPrediction,
+    path: &Path,
+    format: PlotFormat,
+    scale: Scale,
+    overwrite: Overwrite,
+) -> Result<()> {
+    let bytes = render(p, format, scale).map_err(|reason| PredictError::Write {
         path: path.to_path_buf(),
-        reason: e,
-    };
+        reason,
+    })?;
+    Ok(mer_io::write_bytes(path, overwrite, &bytes)?)
+}
+
+/// The plot of `p` as the bytes of an SVG or PNG file.
+pub fn render(
+    p: &SongPrediction,
+    format: PlotFormat,
+    scale: Scale,
+) -> std::result::Result<Vec<u8>, String> {
+    register_font();
     match format {
         PlotFormat::Svg => {
-            let root = SVGBackend::new(path, SIZE).into_drawing_area();
-            draw(&root, p, scale).map_err(err)?;
-            root.present().map_err(|e| err(e.to_string()))
+            let mut svg = String::new();
+            {
+                let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+                draw(&root, p, scale)?;
+                root.present().map_err(|e| e.to_string())?;
+            }
+            Ok(svg.into_bytes())
         }
         PlotFormat::Png => {
-            let root = BitMapBackend::new(path, SIZE).into_drawing_area();
-            draw(&root, p, scale).map_err(err)?;
-            root.present().map_err(|e| err(e.to_string()))
+            let (w, h) = SIZE;
+            // RGB, row-major: shape [h, w, 3].
+            let mut rgb = vec![0u8; w as usize * h as usize * 3];
+            {
+                let root = BitMapBackend::with_buffer(&mut rgb, SIZE).into_drawing_area();
+                draw(&root, p, scale)?;
+                root.present().map_err(|e| e.to_string())?;
+            }
+            let mut png = Vec::new();
+            image::codecs::png::PngEncoder::new(&mut png)
+                .write_image(&rgb, w, h, image::ColorType::Rgb8)
+                .map_err(|e| e.to_string())?;
+            Ok(png)
         }
     }
 }

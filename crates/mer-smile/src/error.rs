@@ -20,13 +20,9 @@ pub enum SmileError {
     /// The input holds NaN or infinite samples.
     #[error("audio holds a non-finite sample at index {index}")]
     NonFinite { index: usize },
-    /// Writing an output file failed.
-    #[error("{path}: cannot write: {source}")]
-    Write {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    /// Writing an output file failed (or it exists and may not be overwritten).
+    #[error(transparent)]
+    Output(#[from] mer_io::Error),
     /// The audio file could not be read.
     #[error(transparent)]
     Audio(#[from] mer_audio::AudioError),

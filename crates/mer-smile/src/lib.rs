@@ -49,4 +49,4 @@ pub use kind::{
     SmileKind, compute_file, compute_file_with, compute_kind, compute_kind_with, pcm16_as_opensmile,
 };
 pub use mediaeval::{DEAM_HEADER, Functionals, N_MEDIAEVAL, mediaeval260};
-pub use table::{Table, write_table};
+pub use table::{Table, write_table, write_table_with};

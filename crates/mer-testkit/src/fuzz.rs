@@ -129,7 +129,7 @@ fn save_crash(name: &str, seed: u64, index: usize, input: &[u8]) -> PathBuf {
         .collect();
     let path = std::env::temp_dir().join(format!("mer-fuzz-{safe}-seed{seed}-{index}.bin"));
     // Best effort: the panic message names the path either way.
-    let _ = std::fs::write(&path, input);
+    let _ = mer_io::write_bytes(&path, mer_io::Overwrite::Replace, input);
     path
 }
 

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use indicatif::{ProgressBar, ProgressStyle};
+use mer_audio::walk::{Recognise, audio_files};
 use rayon::prelude::*;
 
 /// Runs `job` on every path (on `threads` threads; 0 = all cores) and returns the results in
@@ -74,40 +75,76 @@ pub fn run_ordered<T: Send>(
     bar.finish_and_clear();
 }
 
-/// Expands directories into the audio files below them (sorted), keeps files as given.
-pub fn expand_inputs(inputs: &[PathBuf]) -> Vec<PathBuf> {
-    const AUDIO: &[&str] = &[
-        "mp3", "wav", "flac", "ogg", "oga", "m4a", "mp4", "aac", "aif", "aiff", "caf", "mka",
-        "webm",
-    ];
-    let mut out = Vec::new();
-    for p in inputs {
-        if p.is_dir() {
-            let mut found = Vec::new();
-            walk(p, &mut found, AUDIO);
-            found.sort();
-            out.extend(found);
-        } else {
-            out.push(p.clone());
-        }
-    }
-    out
+/// One input file of a batch.
+#[derive(Debug, Clone)]
+pub struct Input {
+    /// The file to read.
+    pub path: PathBuf,
+    /// Its path relative to the folder the user named (its file name when the user named the
+    /// file itself): outputs keep it (see [`plan_outputs`]).
+    pub relative: PathBuf,
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>, exts: &[&str]) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            walk(&p, out, exts);
-        } else if p
-            .extension()
-            .and_then(|x| x.to_str())
-            .is_some_and(|x| exts.contains(&x.to_ascii_lowercase().as_str()))
-        {
-            out.push(p);
+/// Expands folders into the audio files below them (mer-audio's walker: by extension, sorted,
+/// hidden entries skipped, symlink loops safe) and keeps files as given. What the walk could
+/// not read is printed on stderr naming it — a symlink loop as a warning (its files were
+/// reached through the folder it points to), an unreadable folder as an error — and the
+/// errors are counted in the second value, so the command can exit non-zero.
+pub fn expand_inputs(inputs: &[PathBuf]) -> (Vec<Input>, usize) {
+    let mut out = Vec::new();
+    let mut unreadable = 0;
+    for p in inputs {
+        if !p.is_dir() {
+            // A file (or a missing path: reading it reports the error, naming it).
+            let relative = p
+                .file_name()
+                .map(PathBuf::from)
+                .unwrap_or_else(|| p.clone());
+            out.push(Input {
+                path: p.clone(),
+                relative,
+            });
+            continue;
+        }
+        for item in audio_files(p, Recognise::Extension) {
+            match item {
+                Ok(f) => out.push(Input {
+                    path: f.path,
+                    relative: f.relative,
+                }),
+                Err(e) if e.is_loop() => eprintln!("mer: warning: {e}"),
+                Err(e) => {
+                    unreadable += 1;
+                    eprintln!("mer: error: {e}");
+                }
+            }
         }
     }
+    (out, unreadable)
+}
+
+/// The output file of each input in folder `dir` with extension `ext`, keeping the inputs'
+/// relative paths; fails before any work when two inputs would write one file, or (unless
+/// `force`) when an output exists.
+pub fn plan_outputs(
+    inputs: &[Input],
+    dir: &Path,
+    ext: &str,
+    force: bool,
+) -> anyhow::Result<Vec<PathBuf>> {
+    let mut plan = mer_io::OutputPlan::new(dir, ext);
+    let outputs = inputs
+        .iter()
+        .map(|i| plan.add(&i.path, &i.relative))
+        .collect::<Result<Vec<_>, _>>()?;
+    if !force {
+        refuse_existing(&outputs)?;
+    }
+    Ok(outputs)
+}
+
+/// Fails (naming the first, counting the rest) when any of `outputs` exists; the commands
+/// call it before any work unless `--force`.
+pub fn refuse_existing<P: AsRef<Path>>(outputs: impl IntoIterator<Item = P>) -> anyhow::Result<()> {
+    mer_io::refuse_existing(outputs).map_err(|e| anyhow::anyhow!("{e}; pass --force to overwrite"))
 }

@@ -34,10 +34,18 @@ pub struct EvalArgs {
     /// Write the metrics (and every held-out prediction) as JSON here.
     #[arg(long)]
     json: Option<PathBuf>,
+    /// Overwrite the --json file if it exists (without it, mer refuses before any work).
+    #[arg(long)]
+    force: bool,
 }
 
 /// Runs `mer eval`.
 pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
+    if let Some(path) = &args.json
+        && !args.force
+    {
+        crate::batch::refuse_existing([path])?;
+    }
     set_threads(args.train.threads);
     let json = if let Some(path) = &args.model_file {
         let model = load_model_file(path)?;
@@ -99,8 +107,8 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
         })
     };
     if let Some(path) = &args.json {
-        std::fs::write(path, serde_json::to_vec_pretty(&json)?)
-            .with_context(|| format!("writing {}", path.display()))?;
+        let bytes = serde_json::to_vec_pretty(&json)?;
+        mer_io::write_bytes(path, mer_io::Overwrite::from_force(args.force), &bytes)?;
         eprintln!("wrote {}", path.display());
     }
     Ok(ExitCode::SUCCESS)

@@ -94,6 +94,11 @@ pub struct ExperimentArgs {
     /// Worker threads (0 = all cores).
     #[arg(long, default_value_t = 0)]
     threads: usize,
+    /// Overwrite the results of an earlier run of the same experiment (without it, mer refuses
+    /// before any work if one of OUT/NAME/{config.json, metrics.json, report.md, model.mer}
+    /// exists).
+    #[arg(long)]
+    force: bool,
 }
 
 fn expand(s: &str) -> String {
@@ -149,8 +154,12 @@ pub fn run(args: ExperimentArgs) -> anyhow::Result<ExitCode> {
         ModelConfig::preset(m, 1).with_context(|| format!("{}", args.file.display()))?;
     }
     let dir = args.out.join(&exp.name);
-    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-    std::fs::write(dir.join("config.json"), serde_json::to_vec_pretty(&exp)?)?;
+    let outputs = ["config.json", "metrics.json", "report.md", "model.mer"].map(|f| dir.join(f));
+    if !args.force {
+        crate::batch::refuse_existing(&outputs)?;
+    }
+    let overwrite = mer_io::Overwrite::from_force(args.force);
+    mer_io::write_bytes(&outputs[0], overwrite, &serde_json::to_vec_pretty(&exp)?)?;
 
     let data_opts = DataOpts {
         data,
@@ -204,7 +213,7 @@ pub fn run(args: ExperimentArgs) -> anyhow::Result<ExitCode> {
             });
         }
     }
-    std::fs::write(dir.join("metrics.json"), serde_json::to_vec_pretty(&runs)?)?;
+    mer_io::write_bytes(&outputs[1], overwrite, &serde_json::to_vec_pretty(&runs)?)?;
 
     let best = runs
         .iter()
@@ -223,9 +232,10 @@ pub fn run(args: ExperimentArgs) -> anyhow::Result<ExitCode> {
         "folds": best.cv.k,
         "experiment": exp.name,
     });
-    model.save_file(&dir.join("model.mer"))?;
+    model.save_file_with(&outputs[3], overwrite)?;
     write_report(
-        &dir.join("report.md"),
+        &outputs[2],
+        overwrite,
         &exp,
         &names,
         &runs,
@@ -241,6 +251,7 @@ pub fn run(args: ExperimentArgs) -> anyhow::Result<ExitCode> {
 
 fn write_report(
     path: &Path,
+    overwrite: mer_io::Overwrite,
     exp: &Experiment,
     names: &[String],
     runs: &[Run<'_>],
@@ -281,5 +292,5 @@ fn write_report(
     s += &format!(
         "\nBest: `{best_model}` at L = {best_len}; `model.mer` is it trained on all clips.\n"
     );
-    std::fs::write(path, s).with_context(|| format!("writing {}", path.display()))
+    Ok(mer_io::write_bytes(path, overwrite, s.as_bytes())?)
 }

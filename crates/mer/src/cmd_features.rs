@@ -1,11 +1,13 @@
 //! `mer features FILE... --kind K [--rate stft|2hz] -o OUT`: feature matrices as `.npy`/`.csv`.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use mer_features::output::{write_csv, write_npy};
 use mer_features::{Matrix, MelConfig, log_mel_file, pool_2hz};
+use mer_io::Overwrite;
 
 use crate::batch;
 
@@ -15,6 +17,11 @@ use crate::batch;
     mer features song.mp3 --kind logmel -o song.npy                  # [frames, 40] at 43 Hz\n  \
     mer features song.mp3 --kind logmel --rate 2hz -o song.csv       # [frames, 40] at 2 Hz\n  \
     mer features music/ --kind logmel --rate 2hz -o feats/            # one .npy per file\n\n\
+    Outputs: into a folder, each input keeps its path relative to the folder named on the\n\
+    command line (music/rock/x.mp3 -> feats/rock/x.npy; a file named directly keeps its file\n\
+    name); two inputs that would write one file are refused before any work. An existing\n\
+    output is not overwritten without --force (checked before any work). Files are written\n\
+    atomically (temporary file, fsync, rename): a reader never sees half a file.\n\n\
     Log-mel = ln(mel power + 1e-10), librosa's melspectrogram defaults at 44.1 kHz:\n\
     n_fft 2048, hop 1024, 40 Slaney bands, periodic Hann, centred zero-padded frames.\n\
     2 Hz frame k = mean of the STFT frames centred in [0.5k, 0.5k+0.5) s.")]
@@ -40,6 +47,9 @@ pub struct FeaturesArgs {
     /// Worker threads (0 = all cores).
     #[arg(long, default_value_t = 0)]
     threads: usize,
+    /// Overwrite output files that exist (without it, mer refuses before any work).
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -161,17 +171,17 @@ fn compute(path: &Path, args: &FeaturesArgs) -> anyhow::Result<Computed> {
     }
 }
 
-fn write(path: &Path, c: &Computed, format: Format) -> anyhow::Result<()> {
+fn write(path: &Path, c: &Computed, format: Format, overwrite: Overwrite) -> anyhow::Result<()> {
     if let Some(t) = &c.smile {
         let path = path.with_extension(match format {
             Format::Npy => "npy",
             Format::Csv => "csv",
         });
-        return Ok(mer_smile::write_table(t, &path)?);
+        return Ok(mer_smile::write_table_with(t, &path, overwrite)?);
     }
     match format {
-        Format::Npy => write_npy(path, &c.features)?,
-        Format::Csv => write_csv(path, &c.features, &c.names, c.hop_s, ',')?,
+        Format::Npy => write_npy(path, &c.features, overwrite)?,
+        Format::Csv => write_csv(path, &c.features, &c.names, c.hop_s, ',', overwrite)?,
     }
     Ok(())
 }
@@ -186,7 +196,7 @@ fn format_of(path: &Path) -> Option<Format> {
 
 /// Runs `mer features`.
 pub fn run(args: FeaturesArgs) -> anyhow::Result<ExitCode> {
-    let inputs = batch::expand_inputs(&args.inputs);
+    let (inputs, unreadable) = batch::expand_inputs(&args.inputs);
     if inputs.is_empty() {
         let names: Vec<String> = args
             .inputs
@@ -197,36 +207,41 @@ pub fn run(args: FeaturesArgs) -> anyhow::Result<ExitCode> {
     }
     let single_file = inputs.len() == 1 && args.inputs.len() == 1 && !args.inputs[0].is_dir();
     let to_file = single_file && format_of(&args.output).is_some();
-    if !to_file {
-        std::fs::create_dir_all(&args.output)
-            .with_context(|| format!("{}: cannot create output folder", args.output.display()))?;
-    }
     let ext = match args.format {
         Format::Npy => "npy",
         Format::Csv => "csv",
     };
-    let results = batch::run_all(&inputs, args.threads, |p| {
+    // Every output is decided (and checked) before any work.
+    let (outputs, format) = if to_file {
+        if !args.force {
+            batch::refuse_existing([&args.output])?;
+        }
+        let format = format_of(&args.output).unwrap_or(args.format);
+        (vec![args.output.clone()], format)
+    } else {
+        let outputs = batch::plan_outputs(&inputs, &args.output, ext, args.force)?;
+        std::fs::create_dir_all(&args.output)
+            .with_context(|| format!("{}: cannot create output folder", args.output.display()))?;
+        (outputs, args.format)
+    };
+    let output_of: HashMap<&Path, &Path> = inputs
+        .iter()
+        .zip(&outputs)
+        .map(|(i, o)| (i.path.as_path(), o.as_path()))
+        .collect();
+    let overwrite = Overwrite::from_force(args.force);
+    let paths: Vec<PathBuf> = inputs.iter().map(|i| i.path.clone()).collect();
+    let results = batch::run_all(&paths, args.threads, |p| {
         let c = compute(p, &args)?;
         for w in &c.warnings {
             eprintln!("mer: warning: {}: {w}", p.display());
         }
-        let (out, format) = if to_file {
-            (
-                args.output.clone(),
-                format_of(&args.output).unwrap_or(args.format),
-            )
-        } else {
-            let stem = p
-                .file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            (args.output.join(format!("{stem}.{ext}")), args.format)
-        };
-        write(&out, &c, format)?;
-        Ok(out)
+        let out = output_of[p];
+        write(out, &c, format, overwrite)?;
+        Ok(out.to_path_buf())
     });
-    let mut failed = 0;
-    for (p, r) in inputs.iter().zip(results) {
+    let mut failed = unreadable;
+    for (p, r) in paths.iter().zip(results) {
         match r {
             Ok(out) => eprintln!("{} -> {}", p.display(), out.display()),
             Err(e) => {
@@ -236,8 +251,16 @@ pub fn run(args: FeaturesArgs) -> anyhow::Result<ExitCode> {
         }
     }
     if failed > 0 {
-        if inputs.len() > 1 {
-            eprintln!("mer: {failed} of {} files failed", inputs.len());
+        if paths.len() > 1 || unreadable > 0 {
+            eprintln!(
+                "mer: {} of {} files failed{}",
+                failed - unreadable,
+                paths.len(),
+                match unreadable {
+                    0 => String::new(),
+                    n => format!(", {n} folder(s) could not be read"),
+                }
+            );
         }
         return Ok(ExitCode::FAILURE);
     }

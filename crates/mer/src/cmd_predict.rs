@@ -1,17 +1,19 @@
 //! `mer predict FILE...|DIR`: arousal/valence of audio files with the embedded default model
 //! (or `--model fast|FILE`), as a table, JSON Lines or CSV, with optional plots.
 
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::Context;
+use mer_io::Overwrite;
 use mer_predict::output::{Format, StreamWriter};
-use mer_predict::plot::{PlotFormat, write_plot};
+use mer_predict::plot::{PlotFormat, plot_to};
 use mer_predict::{Interval, ModelChoice, Predictor, Scale};
 
-use crate::batch::{expand_inputs, run_ordered};
+use crate::batch::{expand_inputs, plan_outputs, run_ordered};
 
 /// Output format.
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -39,7 +41,11 @@ pub enum PlotFormatArg {
     mer predict song.mp3\n  \
     mer predict music/ --format json > predictions.jsonl\n  \
     mer predict song.mp3 --format csv --dynamic --scale 1..9\n  \
-    mer predict song.mp3 --start 60 --end 90 --plot plots/ --plot-format png")]
+    mer predict song.mp3 --start 60 --end 90 --plot plots/ --plot-format png\n\n\
+    Plots keep each input's path relative to the folder named on the command line\n\
+    (music/rock/x.mp3 -> plots/rock/x.svg; a file named directly keeps its name); two inputs\n\
+    that would write one plot are refused before any work, and an existing plot is not\n\
+    overwritten without --force (checked before any work).")]
 pub struct PredictArgs {
     /// Audio files or directories (searched recursively for audio files).
     #[arg(required = true)]
@@ -72,6 +78,9 @@ pub struct PredictArgs {
     /// Worker threads (0 = all cores).
     #[arg(long, short = 'j', default_value_t = 0)]
     pub threads: usize,
+    /// Overwrite plot files that exist (without it, mer refuses before any work).
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// Runs `mer predict`; exit code 1 when any file failed (the others are still printed).
@@ -82,17 +91,33 @@ pub fn run(a: PredictArgs) -> anyhow::Result<ExitCode> {
         end: a.end,
     };
     interval.validate()?;
-    let paths = expand_inputs(&a.inputs);
-    if paths.is_empty() {
+    let (inputs, unreadable) = expand_inputs(&a.inputs);
+    if inputs.is_empty() {
         anyhow::bail!("no audio files found in {:?}", a.inputs);
     }
-    let choice = ModelChoice::parse(&a.model);
-    let predictor =
-        Predictor::load(&choice).with_context(|| format!("loading model {}", a.model))?;
     let plot_format = match a.plot_format {
         PlotFormatArg::Svg => PlotFormat::Svg,
         PlotFormatArg::Png => PlotFormat::Png,
     };
+    // Every plot's file is decided (and checked) before any work.
+    let plot_of: HashMap<PathBuf, PathBuf> = match &a.plot {
+        Some(dir) => inputs
+            .iter()
+            .map(|i| i.path.clone())
+            .zip(plan_outputs(
+                &inputs,
+                dir,
+                plot_format.extension(),
+                a.force,
+            )?)
+            .collect(),
+        None => HashMap::new(),
+    };
+    let overwrite = Overwrite::from_force(a.force);
+    let paths: Vec<PathBuf> = inputs.into_iter().map(|i| i.path).collect();
+    let choice = ModelChoice::parse(&a.model);
+    let predictor =
+        Predictor::load(&choice).with_context(|| format!("loading model {}", a.model))?;
     let format = match a.format {
         FormatArg::Table => Format::Table,
         FormatArg::Json => Format::Json,
@@ -103,7 +128,7 @@ pub fn run(a: PredictArgs) -> anyhow::Result<ExitCode> {
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut writer = StreamWriter::new(&mut out, format, scale, a.dynamic, &names)
         .context("writing the output")?;
-    let mut failed = 0usize;
+    let mut failed = unreadable;
     let mut write_error = None;
     // Set when stdout is gone (e.g. `| head`): the files not yet started are skipped.
     let stop = AtomicBool::new(false);
@@ -116,8 +141,8 @@ pub fn run(a: PredictArgs) -> anyhow::Result<ExitCode> {
                 anyhow::bail!("skipped: the output could not be written");
             }
             let pred = predictor.predict_file_interval(p, interval)?;
-            if let Some(dir) = &a.plot {
-                write_plot(&pred, dir, plot_format, scale)?;
+            if let Some(out) = plot_of.get(p) {
+                plot_to(&pred, out, plot_format, scale, overwrite)?;
             }
             Ok(pred)
         },
@@ -157,7 +182,15 @@ pub fn run(a: PredictArgs) -> anyhow::Result<ExitCode> {
     }
     out.flush().context("writing the output")?;
     if failed > 0 {
-        eprintln!("mer: {failed} of {} files failed", paths.len());
+        eprintln!(
+            "mer: {} of {} files failed{}",
+            failed - unreadable,
+            paths.len(),
+            match unreadable {
+                0 => String::new(),
+                n => format!(", {n} folder(s) could not be read"),
+            }
+        );
         Ok(ExitCode::FAILURE)
     } else {
         Ok(ExitCode::SUCCESS)

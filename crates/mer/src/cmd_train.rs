@@ -409,10 +409,16 @@ pub struct TrainArgs {
     /// With --preset: the shared data folder (4q/, musifeast17/, deam-sample/, pmemo-sample/).
     #[arg(long, default_value = "../shared/data")]
     data_dir: PathBuf,
+    /// Overwrite the model file if it exists (without it, mer refuses before training).
+    #[arg(long)]
+    force: bool,
 }
 
 /// Runs `mer train`.
 pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
+    if !args.force {
+        crate::batch::refuse_existing([&args.output])?;
+    }
     set_threads(args.train.threads);
     if let Some(name) = &args.preset {
         let cache = if args.data.no_cache {
@@ -445,7 +451,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
         datasets: names,
     };
     let (m, history) = mer_model::train(&model, &set, &cfg, &burn_device())?;
-    m.save_file(&args.output)?;
+    m.save_file_with(&args.output, mer_io::Overwrite::from_force(args.force))?;
     let last = history.last();
     println!(
         "wrote {} ({} train / {} val clips, {} epochs, best val loss {:.4} at epoch {}{})",
