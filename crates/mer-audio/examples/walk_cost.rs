@@ -60,7 +60,15 @@ fn main() {
             if disagree.is_empty() {
                 String::new()
             } else {
-                format!(": {}", disagree.iter().take(5).cloned().collect::<Vec<_>>().join(", "))
+                format!(
+                    ": {}",
+                    disagree
+                        .iter()
+                        .take(5)
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
             }
         );
     }
