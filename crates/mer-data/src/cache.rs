@@ -16,18 +16,19 @@
 //! | 4·rows·cols | payload, f32, row-major `[frames, features]` |
 //!
 //! Entries are written through mer-io's atomic writer (a uniquely named temporary file in the
-//! same folder, fsync, rename), so a reader never sees a half-written entry and parallel
+//! same folder, rename; no fsync, see [`FeatureCache::put`]), so a reader never sees a half-written entry and parallel
 //! writers of one key each leave a whole one (the last rename wins; both hold the same values). An entry whose length, magic or
 //! checksum is wrong (truncated, bit-flipped) is treated as absent and recomputed.
 
 use std::fmt::Display;
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 use mer_features::Matrix;
+use mer_io::{AtomicFile, Overwrite};
 
 use crate::{DataError, Item};
 
@@ -96,14 +97,14 @@ impl FeatureCache {
     }
 
     /// Stores `m` under `key` (mer-io's atomic writer; the cache always replaces its own
-    /// entries).
+    /// entries, and skips fsync: an entry lost or emptied by a power cut fails its checksum
+    /// and is recomputed).
     pub fn put(&self, key: &str, m: &Matrix) -> Result<(), DataError> {
         let path = self.entry_path(key);
-        Ok(mer_io::write_bytes(
-            &path,
-            mer_io::Overwrite::Replace,
-            &encode(m),
-        )?)
+        let mut f = AtomicFile::create(&path, Overwrite::Replace)?.without_fsync();
+        f.write_all(&encode(m))
+            .map_err(|e| DataError::io(&path, e))?;
+        Ok(f.commit()?)
     }
 
     /// The features of `audio` under `settings_key`: from the cache when a valid entry

@@ -46,6 +46,7 @@ pub struct AtomicFile {
     target: PathBuf,
     dir: PathBuf,
     overwrite: Overwrite,
+    sync: bool,
     tmp: BufWriter<NamedTempFile>,
 }
 
@@ -83,8 +84,19 @@ impl AtomicFile {
             target: path.to_path_buf(),
             dir,
             overwrite,
+            sync: true,
             tmp: BufWriter::with_capacity(1 << 16, tmp),
         })
+    }
+
+    /// Skips both fsyncs: the rename stays atomic (a reader sees the old file or the whole
+    /// new one), but after a power cut the new file may be empty or missing. Only for files
+    /// that check themselves and are cheap to redo — the feature cache, whose entries carry a
+    /// checksum — where two fsyncs (1–30 ms on this machine, see `examples/write_cost.rs`)
+    /// would cost more than the entry.
+    pub fn without_fsync(mut self) -> AtomicFile {
+        self.sync = false;
+        self
     }
 
     /// The file this will become.
@@ -105,12 +117,15 @@ impl AtomicFile {
             target,
             dir,
             overwrite,
+            sync,
             tmp,
         } = self;
         let tmp = tmp
             .into_inner()
             .map_err(|e| Error::io(&target)(e.into_error()))?;
-        tmp.as_file().sync_all().map_err(Error::io(&target))?;
+        if sync {
+            tmp.as_file().sync_all().map_err(Error::io(&target))?;
+        }
         let persisted = match overwrite {
             Overwrite::Replace => tmp.persist(&target),
             Overwrite::Refuse => tmp.persist_noclobber(&target),
@@ -126,7 +141,10 @@ impl AtomicFile {
             }
             return Err(Error::io(&target)(e.error));
         }
-        sync_dir(&dir).map_err(Error::io(&dir))
+        if sync {
+            sync_dir(&dir).map_err(Error::io(&dir))?;
+        }
+        Ok(())
     }
 }
 

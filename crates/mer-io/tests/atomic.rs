@@ -240,3 +240,26 @@ fn refuse_existing_names_the_first_and_counts_the_rest() {
         )
     );
 }
+
+#[test]
+fn without_fsync_is_still_atomic_and_still_follows_the_policy() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("entry.f32m");
+    std::fs::write(&path, b"old").unwrap();
+    assert!(matches!(
+        AtomicFile::create(&path, Overwrite::Refuse),
+        Err(Error::Exists { .. })
+    ));
+    let mut f = AtomicFile::create(&path, Overwrite::Replace)
+        .unwrap()
+        .without_fsync();
+    f.write_all(b"new entry").unwrap();
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        b"old",
+        "not visible before commit"
+    );
+    f.commit().unwrap();
+    assert_eq!(std::fs::read(&path).unwrap(), b"new entry");
+    assert_eq!(names_in(dir.path()), ["entry.f32m"]);
+}
