@@ -97,7 +97,7 @@ fn concurrent_writers_never_share_a_temporary_and_leave_one_whole_file() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("metrics.json");
     let writers = 8;
-    let per = 25;
+    let per = 8;
     let temps: Vec<PathBuf> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..writers)
             .map(|t| {
