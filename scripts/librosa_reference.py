@@ -1,15 +1,20 @@
 """Reference log-mel features from librosa for mer-features' tests.
 
-For each clip: librosa.load(mono=True) at 44.1 kHz (native for DEAM, soxr_hq resampling for
-the 22.05 kHz 4Q copies), then ln(melspectrogram(n_fft=2048, hop_length=1024, n_mels=40) + 1e-10)
-with librosa's defaults (periodic Hann, center=True, pad_mode='constant', Slaney mel, power 2).
+For each clip: librosa.load(mono=True) at 44.1 kHz (soxr_hq resampling when the file's rate
+differs), then ln(melspectrogram(n_fft=2048, hop_length=1024, n_mels=40) + 1e-10) with
+librosa's defaults (periodic Hann, center=True, pad_mode='constant', Slaney mel, power 2).
 
-Writes, per clip, `<set>_<id>.npy` = every 5th STFT frame (frames 0, 5, 10, ...; float32
-[ceil(T/5), 40]) to keep fixtures small, `<set>_<id>_2hz.npy` = the 2 Hz pooled log-mel (mean
-of frames whose centres fall in [0.5k, 0.5k+0.5) s), `<set>_<id>_2hz_min.npy` = the minimum
-over the same frames (a test compares only pooled bins whose every frame is above its floor),
-and `index.json` with versions, frame
-counts and sample counts.
+Usage: librosa_reference.py clips CLIPS_DIR OUT    (every *.mp3 in CLIPS_DIR, all frames)
+       librosa_reference.py shared DATA_DIR OUT    (10 DEAM + 5 4Q clips of the shared data;
+                                                    every 5th frame, to keep fixtures small)
+
+Writes, per clip, `<name>.npy` = the STFT-rate log-mel (float32 [T, 40], or every 5th frame
+[ceil(T/5), 40] for `shared`), `<name>_2hz.npy` = the 2 Hz pooled log-mel and
+`<name>_2hz_min.npy` = the minimum over the same frames (a test compares only pooled bins whose
+every frame is above its floor), and `index.json` with versions, frame and sample counts.
+
+2 Hz rule (mer_features::pool): frame k is the mean of the STFT frames centred on the audio
+(centre sample t*hop < n_samples) within [0.5k, 0.5k + 0.5) s.
 """
 import json
 import sys
@@ -30,46 +35,53 @@ def logmel(y):
     return np.log(m + 1e-10).T.astype(np.float32)  # [frames, 40]
 
 
-def pool_2hz(lm):
+def pool_2hz(lm, n_samples):
     """Mean (and min, for masking quiet bins in tests) of the frames centred in each 0.5 s."""
     t = np.arange(lm.shape[0])
+    t = t[t * HOP < n_samples]
     k = (t * HOP * 2) // SR
-    mean = np.stack([lm[k == j].astype(np.float64).mean(axis=0) for j in range(k[-1] + 1)])
-    low = np.stack([lm[k == j].min(axis=0) for j in range(k[-1] + 1)])
+    mean = np.stack([lm[t[k == j]].astype(np.float64).mean(axis=0) for j in range(k[-1] + 1)])
+    low = np.stack([lm[t[k == j]].min(axis=0) for j in range(k[-1] + 1)])
     return mean.astype(np.float32), low.astype(np.float32)
 
 
 def main():
-    data, out = Path(sys.argv[1]), Path(sys.argv[2])
+    mode, src, out = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
     out.mkdir(parents=True, exist_ok=True)
-    clips = [("deam", i, data / "deam-sample" / "audio" / f"{i}.mp3") for i in DEAM]
-    for q, song in FOURQ:
-        if song is None:
-            song = sorted((data / "4q" / "audio" / q).glob("*.mp3"))[0].stem
-        clips.append(("4q", song, data / "4q" / "audio" / q / f"{song}.mp3"))
+    if mode == "clips":
+        clips = [(p.stem, p, p.name) for p in sorted(src.glob("*.mp3"))]
+        decimate = 1
+    else:
+        clips = [(f"deam_{i}", src / "deam-sample" / "audio" / f"{i}.mp3", None) for i in DEAM]
+        for q, song in FOURQ:
+            if song is None:
+                song = sorted((src / "4q" / "audio" / q).glob("*.mp3"))[0].stem
+            clips.append((f"4q_{song}", src / "4q" / "audio" / q / f"{song}.mp3", None))
+        clips = [(n, p, str(p.relative_to(src))) for n, p, _ in clips]
+        decimate = 5
     index = {
         "librosa": librosa.__version__,
         "soundfile": soundfile.__version__,
         "libsndfile": soundfile.__libsndfile_version__,
         "soxr": soxr.__version__,
         "numpy": np.__version__,
-        "settings": dict(sr=SR, n_fft=N_FFT, hop_length=HOP, n_mels=N_MELS, floor=1e-10, decimate=5),
+        "settings": dict(sr=SR, n_fft=N_FFT, hop_length=HOP, n_mels=N_MELS, floor=1e-10,
+                         decimate=decimate),
         "clips": [],
     }
-    for kind, cid, path in clips:
+    for name, path, rel in clips:
         native_sr = soundfile.info(str(path)).samplerate
         y, _ = librosa.load(str(path), sr=SR, mono=True)
         lm = logmel(y)
-        name = f"{kind}_{cid}"
-        np.save(out / f"{name}.npy", lm[::5])
-        mean, low = pool_2hz(lm)
+        np.save(out / f"{name}.npy", np.ascontiguousarray(lm[::decimate]))
+        mean, low = pool_2hz(lm, len(y))
         np.save(out / f"{name}_2hz.npy", mean)
         np.save(out / f"{name}_2hz_min.npy", low)
         index["clips"].append(
-            dict(name=name, path=str(path.relative_to(data)), native_sr=native_sr,
-                 resampled=native_sr != SR, n_samples=int(len(y)), n_frames=int(lm.shape[0]))
+            dict(name=name, path=rel, native_sr=native_sr, resampled=native_sr != SR,
+                 n_samples=int(len(y)), n_frames=int(lm.shape[0]), n_frames_2hz=int(mean.shape[0]))
         )
-        print(name, native_sr, len(y), lm.shape)
+        print(name, native_sr, len(y), lm.shape, mean.shape)
     (out / "index.json").write_text(json.dumps(index, indent=1) + "\n")
 
 

@@ -2,7 +2,8 @@
 //!
 //! Any file symphonia can read (MP3, WAV PCM 16/24/32-bit and float, FLAC, OGG Vorbis,
 //! AAC/M4A, ALAC, AIFF) is decoded packet by packet, downmixed to mono as the mean of its
-//! channels, and optionally resampled with rubato, so a one-hour file streams through in
+//! channels, and optionally resampled (rubato's sinc resampler, set to libsoxr "HQ"'s pass
+//! band, as `librosa.load` resamples), so a one-hour file streams through in
 //! bounded memory. MP3 encoder delay and padding are trimmed (gapless decoding), as
 //! libsndfile/mpg123 do, so sample times agree with librosa's `librosa.load`.
 //!
@@ -22,5 +23,5 @@ pub mod testdata;
 pub mod walk;
 
 pub use error::AudioError;
-pub use resample::StreamResampler;
+pub use resample::{MAX_RATE, RESAMPLER, StreamResampler};
 pub use stream::{Audio, AudioStream, StreamInfo, load};

@@ -6,6 +6,9 @@ use crate::AudioError;
 use crate::decode::Decoder;
 use crate::resample::StreamResampler;
 
+/// Longest stated duration, seconds, that [`load`] reserves memory for up front.
+const MAX_RESERVE_S: f64 = 3600.0;
+
 /// Mono audio in memory.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Audio {
@@ -183,14 +186,17 @@ impl AudioStream {
 
 /// Decodes a whole file to mono at `target_rate` (the file's own rate when `None`).
 ///
-/// Equivalent to `librosa.load(path, sr=target_rate, mono=True)` up to the resampler
-/// (librosa uses soxr "HQ", we use rubato's FFT resampler) and decoder rounding.
+/// Equivalent to `librosa.load(path, sr=target_rate, mono=True)` up to decoder rounding and
+/// the resampler's transition band (librosa uses soxr "HQ"; ours has the same pass band, see
+/// [`StreamResampler`]).
 pub fn load(path: &Path, target_rate: Option<u32>) -> Result<Audio, AudioError> {
     let mut stream = AudioStream::open(path, target_rate)?;
+    // Reserve for the duration the container states, up to an hour: the header is untrusted
+    // (a crafted one may state years), and the vector grows past it if needed.
     let expected = stream
         .info()
         .duration_s
-        .map(|d| (d * stream.info().output_rate as f64) as usize + 1)
+        .map(|d| (d.min(MAX_RESERVE_S) * stream.info().output_rate as f64) as usize + 1)
         .unwrap_or(0);
     let mut samples = Vec::with_capacity(expected);
     while let Some(chunk) = stream.read_chunk()? {

@@ -1,4 +1,5 @@
-//! Where the shared test data lives (for tests and benchmarks of every `mer` crate).
+//! Where test data lives (for tests and benchmarks of every `mer` crate): the shared data
+//! folder, and the small clips committed with this crate.
 
 use std::path::PathBuf;
 
@@ -32,4 +33,22 @@ pub fn shared_data() -> Option<PathBuf> {
 /// Whether `$MER_REQUIRE_DATA` is `1`: tests must fail, not skip, without their data.
 pub fn require_data() -> bool {
     std::env::var_os("MER_REQUIRE_DATA").is_some_and(|v| v == "1")
+}
+
+/// The folder of small audio clips committed with `mer-audio` (made by
+/// `scripts/librosa_reference.sh`; see its header): tests that read them run anywhere.
+pub fn clips_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/clips")
+}
+
+/// A committed clip by file name (e.g. `deam10_32k_mono.mp3`). Panics if it is missing: the
+/// clips are part of the repository, so a missing one is a broken checkout, not a skip.
+pub fn clip(name: &str) -> PathBuf {
+    let p = clips_dir().join(name);
+    assert!(
+        p.is_file(),
+        "committed test clip {} is missing",
+        p.display()
+    );
+    p
 }

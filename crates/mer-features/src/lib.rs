@@ -8,7 +8,7 @@
 //! - [`stft`]: centred, zero-padded, periodic-Hann short-time power spectra (realfft).
 //! - [`mel`]: the Slaney mel filterbank of `librosa.filters.mel`.
 //! - [`LogMel`]: streaming log-mel; [`log_mel_file`] for a whole file.
-//! - [`pool`]: STFT-rate frames → 0.5 s frames.
+//! - [`pool`]: STFT-rate frames → 0.5 s frames (frame `k` covers `[0.5k, 0.5k + 0.5)` s).
 //! - [`Matrix`] and [`output`]: `[frames, features]` matrices written as `.npy` or `.csv`.
 
 mod error;
@@ -24,4 +24,4 @@ pub use logmel::{
     LOG_FLOOR, LogMel, LogMelOutput, MelConfig, MelSpectrogram, log_mel, log_mel_file,
 };
 pub use matrix::Matrix;
-pub use pool::{FRAME_HOP_S, pool_2hz};
+pub use pool::{FRAME_HOP_S, frames_2hz, pool_2hz};

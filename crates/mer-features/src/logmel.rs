@@ -7,6 +7,12 @@ use crate::mel::MelFilterbank;
 use crate::stft::PowerStft;
 use crate::{FeatureError, Matrix};
 
+/// Largest FFT length accepted (2^20 samples, 24 s at 44.1 kHz).
+const MAX_N_FFT: usize = 1 << 20;
+
+/// Longest stated duration, seconds, that [`log_mel_file`] reserves memory for up front.
+const MAX_RESERVE_S: f64 = 3600.0;
+
 /// Floor added before the logarithm: `ln(mel_power + 1e-10)`, so silence gives `ln(1e-10)`.
 pub const LOG_FLOOR: f32 = 1e-10;
 
@@ -79,17 +85,36 @@ impl MelConfig {
                 reason,
             })
         };
-        if self.sample_rate == 0 {
-            return bad("sample_rate", "0".into(), "must be > 0");
+        if self.sample_rate == 0 || self.sample_rate > mer_audio::MAX_RATE {
+            return bad(
+                "sample_rate",
+                self.sample_rate.to_string(),
+                "must be in 1..=768000 Hz",
+            );
         }
-        if self.n_fft < 4 || !self.n_fft.is_multiple_of(2) {
-            return bad("n_fft", self.n_fft.to_string(), "must be even and >= 4");
+        if self.n_fft < 4 || !self.n_fft.is_multiple_of(2) || self.n_fft > MAX_N_FFT {
+            return bad(
+                "n_fft",
+                self.n_fft.to_string(),
+                "must be even, >= 4 and <= 1048576",
+            );
         }
         if self.hop_length == 0 {
             return bad("hop_length", "0".into(), "must be > 0");
         }
-        if self.n_mels == 0 {
-            return bad("n_mels", "0".into(), "must be > 0");
+        if 2 * self.hop_length as u64 > u64::from(self.sample_rate) {
+            return bad(
+                "hop_length",
+                format!("{} at {} Hz", self.hop_length, self.sample_rate),
+                "must be at most half a second (sample_rate / 2), the length of a 2 Hz frame",
+            );
+        }
+        if self.n_mels == 0 || self.n_mels > self.n_fft / 2 + 1 {
+            return bad(
+                "n_mels",
+                format!("{} with n_fft {}", self.n_mels, self.n_fft),
+                "must be in 1..=n_fft/2 + 1 (the FFT's bins)",
+            );
         }
         let nyq = self.sample_rate as f32 / 2.0;
         let fmax = self.fmax.unwrap_or(nyq);
@@ -108,10 +133,12 @@ impl MelConfig {
         self.sample_rate as f64 / self.hop_length as f64
     }
 
-    /// A stable one-line description, used in cache keys and model files.
+    /// A stable one-line description, used in cache keys and model files. It names the
+    /// resampler that brings audio to `sample_rate` ([`mer_audio::RESAMPLER`]); `v2`: that
+    /// resampler and the exact 2 Hz frame count of [`crate::pool`] (issue 13).
     pub fn describe(&self) -> String {
         format!(
-            "logmel-v1 sr={} n_fft={} hop={} n_mels={} fmin={} fmax={} center={} htk={} slaney_norm={}",
+            "logmel-v2 sr={} n_fft={} hop={} n_mels={} fmin={} fmax={} center={} htk={} slaney_norm={} resampler={}",
             self.sample_rate,
             self.n_fft,
             self.hop_length,
@@ -120,7 +147,8 @@ impl MelConfig {
             self.fmax.map_or("sr/2".to_string(), |f| f.to_string()),
             self.center,
             self.htk,
-            self.slaney_norm
+            self.slaney_norm,
+            mer_audio::RESAMPLER
         )
     }
 
@@ -242,10 +270,12 @@ pub fn log_mel_file(path: &Path, cfg: &MelConfig) -> Result<LogMelOutput, Featur
     cfg.validate()?;
     let mut stream = mer_audio::AudioStream::open(path, Some(cfg.sample_rate))?;
     let mut lm = LogMel::new(cfg)?;
+    // Reserve for the duration the container states, up to an hour's worth: the header is
+    // untrusted (a crafted one may state years), and the vector grows past it if needed.
     let expected = stream
         .info()
         .duration_s
-        .map(|d| ((d * cfg.frame_rate()) as usize + 2) * cfg.n_mels)
+        .map(|d| ((d.min(MAX_RESERVE_S) * cfg.frame_rate()) as usize + 2) * cfg.n_mels)
         .unwrap_or(0);
     let mut out = Vec::with_capacity(expected);
     while let Some(chunk) = stream.read_chunk()? {
@@ -269,4 +299,130 @@ pub struct LogMelOutput {
     pub n_samples: u64,
     /// Decoder warnings (non-fatal problems).
     pub warnings: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Settings that make no sense are refused with an error naming the setting, never a
+    /// panic further down (`--sample-rate 2000` used to panic in `pool_2hz`).
+    #[test]
+    fn nonsense_settings_are_refused() {
+        let base = MelConfig::malik2017();
+        let cases = [
+            (
+                "sample_rate",
+                MelConfig {
+                    sample_rate: 0,
+                    ..base.clone()
+                },
+            ),
+            (
+                "sample_rate",
+                MelConfig {
+                    sample_rate: u32::MAX,
+                    ..base.clone()
+                },
+            ),
+            (
+                "hop_length",
+                MelConfig {
+                    sample_rate: 2000,
+                    ..base.clone()
+                },
+            ),
+            (
+                "hop_length",
+                MelConfig {
+                    hop_length: 0,
+                    ..base.clone()
+                },
+            ),
+            (
+                "n_fft",
+                MelConfig {
+                    n_fft: 3,
+                    ..base.clone()
+                },
+            ),
+            (
+                "n_fft",
+                MelConfig {
+                    n_fft: usize::MAX - 1,
+                    ..base.clone()
+                },
+            ),
+            (
+                "n_mels",
+                MelConfig {
+                    n_mels: 0,
+                    ..base.clone()
+                },
+            ),
+            (
+                "n_mels",
+                MelConfig {
+                    n_mels: 1100,
+                    ..base.clone()
+                },
+            ),
+            (
+                "fmin/fmax",
+                MelConfig {
+                    fmin: -1.0,
+                    ..base.clone()
+                },
+            ),
+            (
+                "fmin/fmax",
+                MelConfig {
+                    fmin: f32::NAN,
+                    ..base.clone()
+                },
+            ),
+            (
+                "fmin/fmax",
+                MelConfig {
+                    fmax: Some(30_000.0),
+                    ..base.clone()
+                },
+            ),
+            (
+                "fmin/fmax",
+                MelConfig {
+                    fmin: 5000.0,
+                    fmax: Some(4000.0),
+                    ..base.clone()
+                },
+            ),
+        ];
+        for (name, cfg) in cases {
+            match cfg.validate() {
+                Err(FeatureError::InvalidConfig { name: got, .. }) => assert_eq!(got, name),
+                other => panic!("{cfg:?}: expected an error about {name}, got {other:?}"),
+            }
+            assert!(LogMel::new(&cfg).is_err());
+        }
+    }
+
+    /// Every rate the CLI accepts (8–192 kHz) gives a valid config whose features pool to
+    /// 2 Hz: one second of noise gives two frames.
+    #[test]
+    fn accepted_rates_pool_to_2hz() {
+        for sr in [8_000u32, 11_025, 16_000, 22_050, 44_100, 96_000, 192_000] {
+            let cfg = MelConfig {
+                sample_rate: sr,
+                ..MelConfig::malik2017()
+            };
+            cfg.validate().unwrap();
+            let x: Vec<f32> = (0..sr)
+                .map(|i| ((i * 7919) % 97) as f32 / 97.0 - 0.5)
+                .collect();
+            let m = log_mel(&x, &cfg).unwrap();
+            let p = crate::pool_2hz(&m, x.len() as u64, cfg.hop_length, sr);
+            assert_eq!(p.rows, 2, "{sr}");
+            assert!(p.data.iter().all(|v| v.is_finite()), "{sr}");
+        }
+    }
 }

@@ -28,12 +28,14 @@ pub fn write_npy_to(w: &mut impl Write, m: &Matrix) -> std::io::Result<()> {
     npy.finish()
 }
 
-/// Reads a float32 2-D `.npy` written by [`write_npy`] (or numpy).
+/// Reads a float32 2-D `.npy` written by [`write_npy`] (or numpy, in C or Fortran order:
+/// `np.save` of a transposed array writes Fortran order, read here as the same matrix).
 pub fn read_npy(path: &Path) -> Result<Matrix, std::io::Error> {
     let bytes = std::fs::read(path)?;
     let npy = npyz::NpyFile::new(&bytes[..])?;
     let shape = npy.shape().to_vec();
-    let data: Vec<f32> = npy.into_vec()?;
+    let fortran = npy.order() == npyz::Order::Fortran;
+    let mut data: Vec<f32> = npy.into_vec()?;
     let (rows, cols) = match shape.as_slice() {
         [r, c] => (*r as usize, *c as usize),
         [r] => (*r as usize, 1),
@@ -44,6 +46,13 @@ pub fn read_npy(path: &Path) -> Result<Matrix, std::io::Error> {
             ));
         }
     };
+    if fortran && rows > 1 && cols > 1 {
+        // Column-major on disk: element (r, c) at c·rows + r.
+        let col_major = data;
+        data = (0..rows * cols)
+            .map(|i| col_major[(i % cols) * rows + i / cols])
+            .collect();
+    }
     Ok(Matrix::new(rows, cols, data))
 }
 
@@ -80,4 +89,36 @@ pub fn write_csv_to(
         writeln!(w)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// numpy saves a transposed array in Fortran order; it reads back as the same matrix.
+    #[test]
+    fn reads_c_and_fortran_order() {
+        let dir = tempfile::tempdir().unwrap();
+        for order in [npyz::Order::C, npyz::Order::Fortran] {
+            let path = dir.path().join("m.npy");
+            let file = BufWriter::new(File::create(&path).unwrap());
+            let mut w = npyz::WriteOptions::new()
+                .default_dtype()
+                .shape(&[2, 3])
+                .order(order)
+                .writer(file)
+                .begin_nd()
+                .unwrap();
+            // The bytes on disk of [[1, 2, 3], [4, 5, 6]] in `order`.
+            let on_disk: [f32; 6] = match order {
+                npyz::Order::C => [1., 2., 3., 4., 5., 6.],
+                npyz::Order::Fortran => [1., 4., 2., 5., 3., 6.],
+            };
+            w.extend(on_disk).unwrap();
+            w.finish().unwrap();
+            let m = read_npy(&path).unwrap();
+            assert_eq!((m.rows, m.cols), (2, 3), "{order:?}");
+            assert_eq!(m.data, [1., 2., 3., 4., 5., 6.], "{order:?}");
+        }
+    }
 }

@@ -36,7 +36,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         // The key of `mer eval --features logmel-10k`, so the two share cache entries.
         let key = format!("logmel40-fmax10k/v1;2hz;{}", cfg.describe());
         let mats = mer_data::compute_all(&ds.items, cache.as_ref(), &key, true, |p| {
-            log_mel_file(p, &cfg).map(|o| pool_2hz(&o.features, cfg.hop_length, cfg.sample_rate))
+            log_mel_file(p, &cfg)
+                .map(|o| pool_2hz(&o.features, o.n_samples, cfg.hop_length, cfg.sample_rate))
         });
         for (item, m) in ds.items.iter().zip(mats) {
             let m = m?;

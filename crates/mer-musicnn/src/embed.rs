@@ -41,7 +41,11 @@ pub fn feature_set_description() -> String {
     )
 }
 
-/// Number of 2 Hz frames for `mel_frames` musicnn mel frames (`mer_features::pool_2hz`'s rule).
+/// Number of 2 Hz frames for `mel_frames` musicnn mel frames when the sample count is not
+/// known: one per window any mel frame's centre falls in. When the last mel frame is centred
+/// exactly on the end of the audio (a length that is a multiple of the hop) this is one more
+/// than `mer_features::frames_2hz` of the sample count, the exact rule that [`embed_2hz`]
+/// (MusicnnEmbedder::embed_2hz) and [`embed_2hz_file`](MusicnnEmbedder::embed_2hz_file) apply.
 pub fn frames_2hz(mel_frames: usize) -> usize {
     match mel_frames {
         0 => 0,
@@ -55,6 +59,15 @@ pub fn frames_2hz(mel_frames: usize) -> usize {
 pub fn patch_start_2hz(k: usize) -> i64 {
     let centre = ((2 * k as i64 + 1) * 125 + 4) / 8;
     centre - (PATCH_FRAMES / 2) as i64
+}
+
+/// The first `mer_features::frames_2hz(n_samples)` rows of 2 Hz frames computed from mel
+/// frames alone ([`frames_2hz`]): frame `k` covers `[0.5k, 0.5k + 0.5)` s of `n_samples`.
+pub fn exact_frames(mut m: Matrix, n_samples: u64) -> Matrix {
+    let rows = mer_features::frames_2hz(n_samples, HOP_LENGTH, SAMPLE_RATE).min(m.rows);
+    m.data.truncate(rows * m.cols);
+    m.rows = rows;
+    m
 }
 
 /// Copies mel frames `[start, start + 187)` of `logmel` into `out` (`[187, 96]` row-major),
@@ -122,13 +135,14 @@ impl MusicnnEmbedder {
                 got: audio.sample_rate,
             });
         }
-        self.embed_2hz_logmel(&frontend::logmel(&audio.samples)?)
+        let m = self.embed_2hz_logmel(&frontend::logmel(&audio.samples)?)?;
+        Ok(exact_frames(m, audio.samples.len() as u64))
     }
 
     /// 2 Hz embeddings of a file, decoded and resampled to 16 kHz on the fly: `[frames, 200]`.
     pub fn embed_2hz_file(&self, path: &std::path::Path) -> Result<Matrix, MusicnnError> {
-        let (logmel, _) = frontend::logmel_file(path)?;
-        self.embed_2hz_logmel(&logmel)
+        let (logmel, n_samples) = frontend::logmel_file(path)?;
+        Ok(exact_frames(self.embed_2hz_logmel(&logmel)?, n_samples))
     }
 
     /// 2 Hz embeddings from musicnn's log-mel `[mel_frames, 96]` (see [`frontend::logmel`]):
@@ -252,10 +266,14 @@ mod tests {
         assert_eq!(patch_start_2hz(0), 16 - 93);
     }
 
-    /// 30 s at 16 kHz: 1876 centred frames; the last one (t = 30.0 s) opens frame 60.
+    /// 30 s at 16 kHz: 1876 centred frames; the last one (t = 30.0 s) opens frame 60 when only
+    /// the mel frames are known; with the sample count, 30 s are 60 frames.
     #[test]
     fn frame_count_follows_pool_2hz() {
         assert_eq!(frames_2hz(1 + 480_000 / 256), 61);
+        let m = Matrix::new(61, 2, vec![0.0; 122]);
+        assert_eq!(exact_frames(m.clone(), 480_000).rows, 60);
+        assert_eq!(exact_frames(m, 480_001).rows, 61);
         assert_eq!(frames_2hz(1), 1);
         assert_eq!(frames_2hz(0), 0);
     }

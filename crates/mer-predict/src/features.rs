@@ -143,10 +143,15 @@ pub fn compute_all(
     samples_16k: &[f32],
     embedder: Option<&MusicnnEmbedder>,
 ) -> Result<(Option<Matrix>, Matrix)> {
+    let n = samples_16k.len() as u64;
     let logmel = frontend::logmel(samples_16k)?; // [mel frames, 96]
-    let pooled = pool_2hz(&logmel, HOP_LENGTH, SAMPLE_RATE); // [frames, 96]
+    let pooled = pool_2hz(&logmel, n, HOP_LENGTH, SAMPLE_RATE); // [frames, 96]
     let emb = match embedder {
-        Some(e) => Some(e.embed_2hz_logmel(&logmel)?), // [frames, 200]
+        // [frames, 200]
+        Some(e) => Some(mer_musicnn::embed::exact_frames(
+            e.embed_2hz_logmel(&logmel)?,
+            n,
+        )),
         None => None,
     };
     Ok((emb, pooled))

@@ -407,7 +407,12 @@ impl Predictor {
                 reason: other.to_string(),
             },
         })?;
-        let x = mer_features::pool_2hz(&out.features, cfg.hop_length, cfg.sample_rate);
+        let x = mer_features::pool_2hz(
+            &out.features,
+            out.n_samples,
+            cfg.hop_length,
+            cfg.sample_rate,
+        );
         let total = out.n_samples as f64 / f64::from(cfg.sample_rate);
         // musicnn rows of the whole file at 16 kHz, block by block.
         let x = self.with_musicnn(x, |e| {
@@ -505,7 +510,7 @@ impl Predictor {
             let s44 = at_rate(samples, sample_rate, cfg.sample_rate)?;
             let lm = mer_features::log_mel(&s44, &cfg)
                 .map_err(|e| PredictError::BadSamples(format!("log-mel: {e}")))?;
-            let x = mer_features::pool_2hz(&lm, cfg.hop_length, cfg.sample_rate);
+            let x = mer_features::pool_2hz(&lm, s44.len() as u64, cfg.hop_length, cfg.sample_rate);
             let x = self.with_musicnn(x, |e| {
                 let s16 = at_rate(samples, sample_rate, MODEL_RATE)?;
                 compute(InputKind::Musicnn, &s16, Some(e))

@@ -123,7 +123,10 @@ impl SharedData {
             "mer-predict {}",
             mer_musicnn::embed::feature_set_description()
         );
-        let key_logmel = format!("mer-predict {LOGMEL_FEATURE_SET}");
+        let key_logmel = format!(
+            "mer-predict {LOGMEL_FEATURE_SET} {}",
+            mer_musicnn::frontend::mel_config().describe()
+        );
         let results: Vec<_> = items
             .par_iter()
             .map(|(name, it)| {

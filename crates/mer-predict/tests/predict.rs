@@ -393,7 +393,7 @@ fn models_on_the_papers_44k_log_mel_run_from_files() {
     let cfg = mel_10k();
     let feats = |p: &Path| {
         let o = log_mel_file(p, &cfg).unwrap();
-        pool_2hz(&o.features, cfg.hop_length, cfg.sample_rate)
+        pool_2hz(&o.features, o.n_samples, cfg.hop_length, cfg.sample_rate)
     };
     let model = ridge_on_musifeast(&data, 1, "logmel40-fmax10k", 40, feats);
     let p = Predictor::from_model(model.clone(), "test").unwrap();
@@ -542,7 +542,7 @@ fn models_on_musicnn_and_44k_log_mel_run_from_files() {
     // As the CLI's `item_features(LogmelMusicnn)`: embed_2hz_file beside the pooled log-mel.
     let feats = |p: &Path| {
         let o = log_mel_file(p, &cfg).unwrap();
-        let l = pool_2hz(&o.features, cfg.hop_length, cfg.sample_rate);
+        let l = pool_2hz(&o.features, o.n_samples, cfg.hop_length, cfg.sample_rate);
         side_by_side(&embedder.embed_2hz_file(p).unwrap(), &l)
     };
     let name = "musicnn-msd-penultimate+logmel40-fmax10k-2hz";

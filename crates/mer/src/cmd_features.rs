@@ -41,11 +41,13 @@ pub struct FeaturesArgs {
     /// Output format when writing into a folder (a file's extension decides otherwise).
     #[arg(long, value_enum, default_value_t = Format::Npy)]
     format: Format,
-    /// Analysis sample rate, Hz (audio is resampled to it).
-    #[arg(long, default_value_t = 44_100)]
+    /// Analysis sample rate, Hz, 8000–192000 (audio is resampled to it).
+    #[arg(long, default_value_t = 44_100,
+          value_parser = clap::value_parser!(u32).range(8_000..=192_000))]
     sample_rate: u32,
-    /// Worker threads (0 = all cores).
-    #[arg(long, default_value_t = 0)]
+    /// Worker threads (0 = all cores; at most 1024).
+    #[arg(long, default_value_t = 0,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(0..=1024))]
     threads: usize,
     /// Overwrite output files that exist (without it, mer refuses before any work).
     #[arg(long)]
@@ -113,7 +115,12 @@ fn compute(path: &Path, args: &FeaturesArgs) -> anyhow::Result<Computed> {
             let (features, hop_s) = match args.rate {
                 Rate::Stft => (out.features, cfg.hop_length as f64 / cfg.sample_rate as f64),
                 Rate::TwoHz => (
-                    pool_2hz(&out.features, cfg.hop_length, cfg.sample_rate),
+                    pool_2hz(
+                        &out.features,
+                        out.n_samples,
+                        cfg.hop_length,
+                        cfg.sample_rate,
+                    ),
                     mer_features::FRAME_HOP_S,
                 ),
             };

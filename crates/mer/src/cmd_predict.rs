@@ -64,10 +64,11 @@ pub struct PredictArgs {
     #[arg(long, default_value = "-1..1", allow_hyphen_values = true)]
     pub scale: String,
     /// Predict only from this second of each file.
-    #[arg(long)]
+    #[arg(long, value_parser = seconds)]
     pub start: Option<f64>,
-    /// Predict only up to this second of each file.
-    #[arg(long)]
+    /// Predict only up to this second of each file (the interval's 0.5 s frames: an interval
+    /// of 2 s gives 4).
+    #[arg(long, value_parser = seconds)]
     pub end: Option<f64>,
     /// Write a plot per file into this directory.
     #[arg(long)]
@@ -75,12 +76,29 @@ pub struct PredictArgs {
     /// Plot image format.
     #[arg(long, value_enum, default_value = "svg")]
     pub plot_format: PlotFormatArg,
-    /// Worker threads (0 = all cores).
-    #[arg(long, short = 'j', default_value_t = 0)]
+    /// Worker threads (0 = all cores; at most 1024).
+    #[arg(long, short = 'j', default_value_t = 0,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(0..=1024))]
     pub threads: usize,
     /// Overwrite plot files that exist (without it, mer refuses before any work).
     #[arg(long)]
     pub force: bool,
+}
+
+/// Longest time accepted for `--start`/`--end`, s (a week: far beyond any audio file, small
+/// enough that sample indices at any rate stay exact).
+const MAX_SECONDS: f64 = 7.0 * 24.0 * 3600.0;
+
+/// `--start`/`--end`: a finite number of seconds in `0..=MAX_SECONDS`.
+fn seconds(s: &str) -> Result<f64, String> {
+    let t: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{s}' is not a number of seconds"))?;
+    if !t.is_finite() || !(0.0..=MAX_SECONDS).contains(&t) {
+        return Err(format!("{s} s is outside 0..={MAX_SECONDS} s"));
+    }
+    Ok(t)
 }
 
 /// Runs `mer predict`; exit code 1 when any file failed (the others are still printed).

@@ -170,7 +170,7 @@ fn item_features(
                 .context("log-mel kinds have a mel config")?;
             done(compute_all(items, cache, &key, true, |p: &Path| {
                 log_mel_file(p, &cfg)
-                    .map(|o| pool_2hz(&o.features, cfg.hop_length, cfg.sample_rate))
+                    .map(|o| pool_2hz(&o.features, o.n_samples, cfg.hop_length, cfg.sample_rate))
             }))
         }
         FeatureKind::Musicnn => {

@@ -174,6 +174,7 @@ fn compute_all_with_log_mel() {
         let out = mer_features::log_mel_file(p, &cfg)?;
         Ok(mer_features::pool_2hz(
             &out.features,
+            out.n_samples,
             cfg.hop_length,
             cfg.sample_rate,
         ))

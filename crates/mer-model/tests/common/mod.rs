@@ -23,7 +23,7 @@ pub fn spec() -> FeatureSpec {
 pub fn example(item: &Item, prefix: &str) -> Example {
     let cfg = MelConfig::malik2017();
     let lm = log_mel_file(&item.audio, &cfg).expect("log-mel of shared clip");
-    let m = pool_2hz(&lm.features, cfg.hop_length, cfg.sample_rate);
+    let m = pool_2hz(&lm.features, lm.n_samples, cfg.hop_length, cfg.sample_rate);
     Example::from_frames(
         format!("{prefix}/{}", item.id),
         m.data,
