@@ -6,7 +6,9 @@
 #    cut by libsndfile (soundfile, below) and encoded by LAME 3.100 (Debian: apt-get install
 #    lame=3.100-6): a 44.1 kHz stereo clip (DEAM 2 left, DEAM 3 right), a 22.05 kHz mono clip
 #    at 56 kbit/s like the 4Q copies (first Q2 clip), and DEAM 10 resampled by LAME to 32 kHz
-#    (128 kbit/s: LAME keeps everything up to the 16 kHz Nyquist) and 48 kHz (160 kbit/s).
+#    (128 kbit/s: LAME keeps everything up to the 16 kHz Nyquist) and 48 kHz (160 kbit/s);
+#    and the first 0.25 s of the stereo excerpt as FLAC 1.4.2 (Debian: apt-get install flac=1.4.2+ds-2),
+#    a seed for mer-audio's fuzz test.
 # 2. References: scripts/librosa_reference.py for the clips and for the shared DEAM/4Q clips.
 #
 # Creates its own venv (scripts/.venv-librosa) with pinned versions.
@@ -39,6 +41,7 @@ def cut(path, a=15.0, b=25.0):
 l, sr = cut(f"{data}/deam-sample/audio/2.mp3")
 r, _ = cut(f"{data}/deam-sample/audio/3.mp3")
 sf.write(f"{work}/stereo_44k.wav", np.stack([l, r], axis=1), sr, subtype="PCM_16")
+sf.write(f"{work}/stereo_44k_250ms.wav", np.stack([l, r], axis=1)[:sr // 4], sr, subtype="PCM_16")
 q2 = sorted(glob.glob(f"{data}/4q/audio/Q2/*.mp3"))[0]
 y, sr = cut(q2)
 sf.write(f"{work}/mono_22k.wav", y, sr, subtype="PCM_16")
@@ -50,7 +53,10 @@ lame --quiet -m j -b 128 "$work/stereo_44k.wav" "$clips/deam2-3_44k_stereo.mp3"
 lame --quiet -m m -b 56 "$work/mono_22k.wav" "$clips/4q_22k_mono.mp3"
 lame --quiet -m m --resample 32 -b 128 "$work/mono_44k.wav" "$clips/deam10_32k_mono.mp3"
 lame --quiet -m m --resample 48 -b 160 "$work/mono_44k.wav" "$clips/deam10_48k_mono.mp3"
-echo "$lame_version" > "$clips/VERSIONS.txt"
+flac_version=$(flac --version)
+[ "$flac_version" = "flac 1.4.2" ] || { echo "need flac 1.4.2 (apt-get install flac=1.4.2+ds-2), found: $flac_version" >&2; exit 1; }
+flac --silent --best --force -o "$clips/deam2-3_44k_stereo_250ms.flac" "$work/stereo_44k_250ms.wav"
+printf '%s\n%s\n' "$lame_version" "$flac_version" > "$clips/VERSIONS.txt"
 ls -l "$clips"
 
 "$venv/bin/python" "$here/librosa_reference.py" clips "$clips" "$fixtures/librosa-clips"

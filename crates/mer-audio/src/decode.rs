@@ -15,6 +15,24 @@ use crate::AudioError;
 /// Consecutive undecodable packets after which a stream is declared broken.
 const MAX_CONSECUTIVE_DECODE_ERRORS: usize = 64;
 
+/// Runs a call into symphonia, turning a panic inside it into a decode error naming the file:
+/// a crafted file must not take the process down (nor, in batch mode, the other files). The
+/// demuxer or decoder that panicked is not used again.
+fn guarded<T>(path: &Path, seconds: f64, f: impl FnOnce() -> T) -> Result<T, AudioError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|payload| {
+        let msg = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        AudioError::Decode {
+            path: path.to_path_buf(),
+            seconds,
+            reason: format!("the decoder failed on malformed data (panic in symphonia: {msg})"),
+        }
+    })
+}
+
 /// A demuxer + decoder pair for the first audio track of one file.
 pub(crate) struct Decoder {
     path: PathBuf,
@@ -63,17 +81,18 @@ impl Decoder {
         if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
             hint.with_extension(ext);
         }
-        let reader = symphonia::default::get_probe()
-            .probe(
+        let reader = guarded(path, 0.0, || {
+            symphonia::default::get_probe().probe(
                 &hint,
                 mss,
                 FormatOptions::default(),
                 MetadataOptions::default(),
             )
-            .map_err(|e| AudioError::UnknownFormat {
-                path: path.to_path_buf(),
-                reason: e.to_string(),
-            })?;
+        })?
+        .map_err(|e| AudioError::UnknownFormat {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        })?;
         let unsupported = |reason: &str| AudioError::UnsupportedCodec {
             path: path.to_path_buf(),
             reason: reason.to_string(),
@@ -87,9 +106,11 @@ impl Decoder {
             .and_then(|p| p.audio())
             .ok_or_else(|| unsupported("no audio codec parameters"))?;
         // Gapless decoding (the default) trims MP3 encoder delay and padding.
-        let decoder = symphonia::default::get_codecs()
-            .make_audio_decoder(params, &AudioDecoderOptions::default().gapless(true))
-            .map_err(|e| unsupported(&e.to_string()))?;
+        let decoder = guarded(path, 0.0, || {
+            symphonia::default::get_codecs()
+                .make_audio_decoder(params, &AudioDecoderOptions::default().gapless(true))
+        })?
+        .map_err(|e| unsupported(&e.to_string()))?;
         let rate = params.sample_rate.unwrap_or(0);
         let channels = params.channels.as_ref().map(|c| c.count()).unwrap_or(0);
         let track_id = track.id;
@@ -153,7 +174,9 @@ impl Decoder {
         }
         let mut consecutive_errors = 0usize;
         loop {
-            let packet = match self.reader.next_packet() {
+            let seconds = self.seconds();
+            let next = guarded(&self.path, seconds, || self.reader.next_packet());
+            let packet = match next.inspect_err(|_| self.done = true)? {
                 Ok(Some(p)) => p,
                 Ok(None) => {
                     self.done = true;
@@ -196,21 +219,28 @@ impl Decoder {
             if packet.track_id != self.track_id {
                 continue;
             }
-            match self.decoder.decode(&packet) {
-                Ok(buf) => {
-                    let spec_rate = buf.spec().rate();
+            let decoded = guarded(&self.path, seconds, || {
+                // The buffer borrows the decoder: copy it out inside the guard.
+                self.decoder.decode(&packet).map(|buf| {
+                    let frames = buf.frames();
+                    let rate = buf.spec().rate();
+                    buf.copy_to_vecs_planar::<f32>(&mut self.planes);
+                    (frames, rate)
+                })
+            });
+            match decoded.inspect_err(|_| self.done = true)? {
+                Ok((frames_in_packet, spec_rate)) => {
                     if self.rate == 0 {
                         self.rate = spec_rate;
                     }
-                    let mut frames = buf.frames();
+                    let mut frames = frames_in_packet;
                     let skip = self.skip_left.min(frames);
                     self.skip_left -= skip;
                     frames -= skip;
-                    if frames == 0 {
+                    if frames == 0 || self.planes.is_empty() {
                         continue;
                     }
-                    buf.copy_to_vecs_planar::<f32>(&mut self.planes);
-                    let n_ch = self.planes.len().max(1);
+                    let n_ch = self.planes.len();
                     self.channels = n_ch;
                     let start = out.len();
                     out.extend_from_slice(&self.planes[0][skip..skip + frames]);
@@ -223,6 +253,17 @@ impl Decoder {
                         }
                         let scale = 1.0 / n_ch as f32;
                         mono.iter_mut().for_each(|m| *m *= scale);
+                    }
+                    // Float formats can carry NaN or infinity: refuse them here rather than
+                    // let them reach every feature downstream.
+                    if let Some(i) = out[start..].iter().position(|v| !v.is_finite()) {
+                        self.done = true;
+                        return Err(AudioError::Decode {
+                            path: self.path.clone(),
+                            seconds: (self.decoded_frames + i as u64) as f64
+                                / self.rate.max(1) as f64,
+                            reason: "a sample is NaN or infinite".into(),
+                        });
                     }
                     self.decoded_frames += frames as u64;
                     return Ok(true);

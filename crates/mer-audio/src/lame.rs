@@ -35,7 +35,12 @@ pub(crate) fn lame_start_trim(path: &Path) -> Option<u32> {
     let mut buf = vec![0u8; 8192];
     f.seek(SeekFrom::Start(pos)).ok()?;
     let n = read_up_to(&mut f, &mut buf)?;
-    let buf = &buf[..n];
+    xing_start_trim(&buf[..n])
+}
+
+/// The start trim of the Xing/Info + LAME tag in the first layer III frame of `buf` (the
+/// bytes after any ID3v2 tag), ignoring the tag CRC; `None` without such a tag.
+pub(crate) fn xing_start_trim(buf: &[u8]) -> Option<u32> {
     // First frame sync of layer III.
     let i = (0..buf.len().saturating_sub(4))
         .find(|&i| buf[i] == 0xff && buf[i + 1] & 0xe0 == 0xe0 && (buf[i + 1] >> 1) & 3 == 1)?;
@@ -87,6 +92,49 @@ fn read_up_to(f: &mut File, buf: &mut [u8]) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The LAME tag of a committed clip (LAME 3.100, encoder delay 576): 1105 samples, also
+    /// with the tag's CRC broken (symphonia then ignores the tag; we do not).
+    #[test]
+    fn committed_clip_lame_delay() {
+        let p = crate::testdata::clip("deam2-3_44k_stereo.mp3");
+        assert_eq!(lame_start_trim(&p), Some(1105));
+        let mut bytes = std::fs::read(&p).unwrap();
+        let crc = crate::testdata::lame_tag_crc_offset(&bytes).expect("a LAME tag");
+        bytes[crc] ^= 0xff;
+        let mut broken = tempfile::Builder::new().suffix(".mp3").tempfile().unwrap();
+        std::io::Write::write_all(&mut broken, &bytes).unwrap();
+        assert_eq!(lame_start_trim(broken.path()), Some(1105));
+    }
+
+    /// The Xing/LAME parser on mutants of real first frames: no panic, whatever the bytes.
+    #[test]
+    fn fuzz_xing_tag() {
+        let corpus: Vec<Vec<u8>> = ["deam2-3_44k_stereo.mp3", "4q_22k_mono.mp3"]
+            .iter()
+            .map(|n| {
+                let b = std::fs::read(crate::testdata::clip(n)).unwrap();
+                b[..b.len().min(2048)].to_vec()
+            })
+            .collect();
+        assert!(corpus.iter().all(|c| xing_start_trim(c) == Some(1105)));
+        let dict: &[&[u8]] = &[
+            b"Xing",
+            b"Info",
+            b"LAME",
+            b"Lavf",
+            b"Lavc",
+            b"\xff\xfb",
+            b"\xff\xf3",
+            b"\xff\xe3",
+            b"\x00\x00\x00\x0f",
+            b"\xff\xff\xff\xff",
+        ];
+        let report = mer_testkit::fuzz::fuzz("xing tag", &corpus, dict, 5000, 13, |b| {
+            xing_start_trim(b).is_some()
+        });
+        assert!(report.accepted > 100, "{report}");
+    }
 
     /// DEAM's 2.mp3: LAME3.99r tag, encoder delay 576 → 1105 samples to skip.
     #[test]

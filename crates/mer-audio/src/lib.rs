@@ -12,6 +12,19 @@
 //! - [`AudioError`]: every failure names the file.
 //! - [`walk`]: the one directory walker (streaming, sorted, symlink-loop safe, errors
 //!   reported) and audio recognised by extension or by content.
+//!
+//! **Hostile input.** Files are untrusted: a panic inside symphonia is caught at this crate's
+//! boundary and becomes an [`AudioError::Decode`] naming the file; NaN or infinite samples
+//! (float formats) are an error; sample rates outside [`MIN_RATE`]`..=`[`MAX_RATE`] are
+//! refused by the resampler; memory reserved from a container's stated duration is capped.
+//! `tests/fuzz.rs` runs a seeded mutation fuzzer (`mer_testkit::fuzz`) over the whole decode
+//! path — MP3 with and without its Xing/LAME tag, WAV, FLAC — with a fixed budget in the test
+//! suite, and the Xing/LAME tag parser on its own (`lame.rs`). A longer campaign:
+//!
+//! ```text
+//! MER_FUZZ_SCALE=100 cargo test --release -p mer-audio fuzz -- --nocapture
+//! MER_FUZZ_SEED=7 MER_FUZZ_SCALE=100 cargo test --release -p mer-audio fuzz -- --nocapture
+//! ```
 
 mod decode;
 mod error;
@@ -23,5 +36,5 @@ pub mod testdata;
 pub mod walk;
 
 pub use error::AudioError;
-pub use resample::{MAX_RATE, RESAMPLER, StreamResampler};
+pub use resample::{MAX_RATE, MIN_RATE, RESAMPLER, StreamResampler};
 pub use stream::{Audio, AudioStream, StreamInfo, load};

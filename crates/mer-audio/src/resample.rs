@@ -51,6 +51,10 @@ const CHUNK_IN: usize = 4096;
 /// A crafted header may state any 32-bit rate; the filter grows with the ratio of the rates,
 /// so absurd rates are refused instead of building a gigantic filter.
 pub const MAX_RATE: u32 = 768_000;
+/// Lowest sample rate accepted on either side, Hz: below it a header is not describing audio,
+/// and the output of a crafted "1 Hz" file resampled to 44.1 kHz would be 44 100 times its
+/// input.
+pub const MIN_RATE: u32 = 1_000;
 
 /// Mono resampler fed with arbitrary-size pieces of a stream.
 pub struct StreamResampler {
@@ -81,12 +85,12 @@ fn gcd(mut a: u64, mut b: u64) -> u64 {
 }
 
 impl StreamResampler {
-    /// A mono resampler from `rate_in` to `rate_out` Hz (both in `1..=MAX_RATE`).
+    /// A mono resampler from `rate_in` to `rate_out` Hz (both in `MIN_RATE..=MAX_RATE`).
     pub fn new(rate_in: u32, rate_out: u32) -> Result<Self, String> {
         for rate in [rate_in, rate_out] {
-            if rate == 0 || rate > MAX_RATE {
+            if !(MIN_RATE..=MAX_RATE).contains(&rate) {
                 return Err(format!(
-                    "sample rate {rate} Hz is outside 1..={MAX_RATE} Hz"
+                    "sample rate {rate} Hz is outside {MIN_RATE}..={MAX_RATE} Hz"
                 ));
             }
         }

@@ -6,8 +6,9 @@ use crate::AudioError;
 use crate::decode::Decoder;
 use crate::resample::StreamResampler;
 
-/// Longest stated duration, seconds, that [`load`] reserves memory for up front.
-const MAX_RESERVE_S: f64 = 3600.0;
+/// Longest stated duration, seconds, that [`load`] reserves memory for up front (10 minutes:
+/// 106 MB at 44.1 kHz; longer files grow the buffer as they decode).
+const MAX_RESERVE_S: f64 = 600.0;
 
 /// Mono audio in memory.
 #[derive(Debug, Clone, PartialEq)]
@@ -191,7 +192,7 @@ impl AudioStream {
 /// [`StreamResampler`]).
 pub fn load(path: &Path, target_rate: Option<u32>) -> Result<Audio, AudioError> {
     let mut stream = AudioStream::open(path, target_rate)?;
-    // Reserve for the duration the container states, up to an hour: the header is untrusted
+    // Reserve for the duration the container states, up to 10 minutes: the header is untrusted
     // (a crafted one may state years), and the vector grows past it if needed.
     let expected = stream
         .info()

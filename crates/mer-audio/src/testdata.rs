@@ -52,3 +52,12 @@ pub fn clip(name: &str) -> PathBuf {
     );
     p
 }
+
+/// Offset of the first byte of the LAME tag's own CRC-16 (bytes 34–35 after `LAME`) in the
+/// first 4 kB of an MP3 written by LAME, for tests that break the CRC as later tag edits do
+/// (DEAM's files).
+pub fn lame_tag_crc_offset(mp3: &[u8]) -> Option<usize> {
+    let head = &mp3[..mp3.len().min(4096)];
+    let at = head.windows(4).position(|w| w == b"LAME")?;
+    (at + 35 < mp3.len()).then_some(at + 34)
+}
