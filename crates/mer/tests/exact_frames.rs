@@ -116,7 +116,7 @@ fn nonsense_numbers_are_refused() {
             "--threads",
         ),
         (&["predict", mp3, "--start", "1e300"], "--start"),
-        (&["predict", mp3, "--start", "-1"], "--start"),
+        (&["predict", mp3, "--start=-1"], "--start"),
         (&["predict", mp3, "--end", "nan"], "--end"),
         (&["predict", mp3, "--end", "inf"], "--end"),
         (&["predict", mp3, "--threads", "99999999999"], "--threads"),
