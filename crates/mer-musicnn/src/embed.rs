@@ -44,8 +44,9 @@ pub fn feature_set_description() -> String {
 /// Number of 2 Hz frames for `mel_frames` musicnn mel frames when the sample count is not
 /// known: one per window any mel frame's centre falls in. When the last mel frame is centred
 /// exactly on the end of the audio (a length that is a multiple of the hop) this is one more
-/// than `mer_features::frames_2hz` of the sample count, the exact rule that [`embed_2hz`]
-/// (MusicnnEmbedder::embed_2hz) and [`embed_2hz_file`](MusicnnEmbedder::embed_2hz_file) apply.
+/// than `mer_features::frames_2hz` of the sample count, the exact rule that
+/// [`embed_2hz`](MusicnnEmbedder::embed_2hz) and
+/// [`embed_2hz_file`](MusicnnEmbedder::embed_2hz_file) apply ([`exact_frames`]).
 pub fn frames_2hz(mel_frames: usize) -> usize {
     match mel_frames {
         0 => 0,
