@@ -133,7 +133,7 @@ fn compare(set: &str, audio: impl Fn(&str) -> PathBuf) -> Vec<String> {
 /// The committed clips: native 44.1 kHz stereo, and 22.05, 32 and 48 kHz mono resampled.
 #[test]
 fn log_mel_matches_librosa_on_committed_clips() {
-    let failures = compare("librosa-clips", |p| mer_audio::testdata::clip(p));
+    let failures = compare("librosa-clips", mer_audio::testdata::clip);
     assert!(
         failures.is_empty(),
         "beyond tolerance:\n{}",
