@@ -93,6 +93,9 @@ pub fn write_csv_to(
 
 #[cfg(test)]
 mod tests {
+    use std::fs::File;
+    use std::io::BufWriter;
+
     use super::*;
 
     /// numpy saves a transposed array in Fortran order; it reads back as the same matrix.
