@@ -14,6 +14,7 @@ mod cmd_eval;
 mod cmd_experiment;
 mod cmd_features;
 mod cmd_predict;
+mod cmd_serve;
 mod cmd_train;
 
 /// Music emotion recognition: arousal (calm ↔ energetic) and valence (negative ↔ positive)
@@ -48,6 +49,8 @@ enum Cmd {
     Experiment(cmd_experiment::ExperimentArgs),
     /// Speed of the CRNN's training step and inference (JSON).
     Bench(cmd_bench::BenchArgs),
+    /// A local web page: hear a song while its arousal and valence move; browse DIR.
+    Serve(cmd_serve::ServeArgs),
 }
 
 fn main() -> ExitCode {
@@ -60,6 +63,7 @@ fn main() -> ExitCode {
         Cmd::Eval(a) => cmd_eval::run(a),
         Cmd::Experiment(a) => cmd_experiment::run(a),
         Cmd::Bench(a) => cmd_bench::run(a),
+        Cmd::Serve(a) => cmd_serve::run(a),
     };
     match result {
         Ok(code) => code,
