@@ -711,8 +711,8 @@
     svg('circle', { class: 'pt-ring', r: 10, cx: -99, cy: -99, visibility: 'hidden' }, m.content);
     const shown = all.tracks.length;
     $('#scatter-hint').textContent = all.total > shown
-      ? `${shown} of ${all.total} analysed tracks · click a dot to play`
-      : `${shown} analysed track${shown === 1 ? '' : 's'} · click a dot to play`;
+      ? `${shown} of ${all.total} · click to play`
+      : `${shown} track${shown === 1 ? '' : 's'} · click to play`;
   }
 
   let qTimer = null;
@@ -785,12 +785,13 @@
   document.addEventListener('keydown', (ev) => {
     const tag = (ev.target && ev.target.tagName) || '';
     if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
-    if (tag === 'INPUT' || tag === 'SELECT' || tag === 'TEXTAREA') return;
+    // Form fields and the audio element's own controls keep their keys.
+    if (tag === 'INPUT' || tag === 'SELECT' || tag === 'TEXTAREA' || tag === 'AUDIO') return;
     const onButton = tag === 'BUTTON' || tag === 'A' || tag === 'TR';
     const k = ev.key;
     if (k === ' ' && !onButton && state.track) {
       if (audio.paused) audio.play(); else audio.pause();
-    } else if ((k === 'ArrowLeft' || k === 'ArrowRight') && state.track && tag !== 'AUDIO') {
+    } else if ((k === 'ArrowLeft' || k === 'ArrowRight') && state.track) {
       seek(audio.currentTime + (k === 'ArrowLeft' ? -5 : 5));
     } else if (k === 'Home' && state.track) {
       seek(0);

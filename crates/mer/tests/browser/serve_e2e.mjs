@@ -32,7 +32,7 @@ const step = async (name, f) => {
   }
 };
 
-const browser = await chromium.launch({
+const browser = await step('launch', () => chromium.launch({
   executablePath: env('MER_CHROMIUM'),
   headless: true,
   args: [
@@ -40,7 +40,7 @@ const browser = await chromium.launch({
     '--disable-background-networking', '--disable-component-update', '--disable-sync',
     '--autoplay-policy=no-user-gesture-required',
   ],
-});
+}));
 try {
   const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 }, deviceScaleFactor: 1 });
   const page = await ctx.newPage();
