@@ -54,6 +54,10 @@ pub struct Library {
     by_id: HashMap<u64, usize>,
     /// Catalog rows that named no file inside a DIR.
     pub unmatched_rows: usize,
+    /// Audio files reached through links that resolve outside their DIR (not served).
+    pub links_outside: usize,
+    /// What the walk could not read (unreadable folders, dangling links), one line each.
+    pub walk_errors: Vec<String>,
 }
 
 /// What to sort the track list by.
@@ -133,7 +137,10 @@ impl Library {
         }
         let mut at: HashMap<(usize, PathBuf), usize> = HashMap::new();
         for (r, root) in lib.roots.clone().iter().enumerate() {
-            for rel in walk::audio_files(root) {
+            let walked = walk::audio_files(root);
+            lib.links_outside += walked.outside;
+            lib.walk_errors.extend(walked.errors);
+            for rel in walked.files {
                 lib.push(r, rel, &names, &mut at);
             }
         }

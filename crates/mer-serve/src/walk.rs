@@ -1,48 +1,35 @@
-//! Finding the audio files under a served DIR.
-//!
-//! Kept small and apart on purpose: the team's shared walker (`mer-io`, also used by
-//! `mer catalog`) replaces it when it lands. What the server needs from any walker: paths
-//! relative to the root, nothing outside the root (directory symlinks are not followed, a
-//! file symlink is kept only when its target is inside the root), sorted output.
+//! Finding the audio files under a served DIR: the team's one walker
+//! ([`mer_audio::walk::audio_files`], by extension, as `mer predict DIR`), plus the server's
+//! own rule: a file is kept only when it resolves (symlinks followed) to a regular file
+//! inside the DIR, so a link leading out never becomes a track.
 
 use std::path::{Path, PathBuf};
 
-/// File extensions taken as audio (the same list as `mer predict DIR`).
-pub const AUDIO_EXTENSIONS: &[&str] = &[
-    "mp3", "wav", "flac", "ogg", "oga", "opus", "m4a", "mp4", "aac", "aif", "aiff", "caf", "mka",
-    "webm",
-];
+use mer_audio::walk::{Recognise, audio_files as walk_audio};
 
-/// Whether `path` has an audio extension (case-insensitive).
-pub fn has_audio_extension(path: &Path) -> bool {
-    path.extension()
-        .and_then(|x| x.to_str())
-        .is_some_and(|x| AUDIO_EXTENSIONS.contains(&x.to_ascii_lowercase().as_str()))
+/// What a walk of one DIR found.
+#[derive(Debug, Default)]
+pub struct Walked {
+    /// Audio files inside the DIR, relative to it, in the walker's (sorted) order.
+    pub files: Vec<PathBuf>,
+    /// Files found through links but resolving outside the DIR (not served).
+    pub outside: usize,
+    /// What could not be read (folders, dangling links), one line each.
+    pub errors: Vec<String>,
 }
 
-/// The audio files under `root` (a canonical directory), relative to it, sorted. Unreadable
-/// directories are skipped.
-pub fn audio_files(root: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![PathBuf::new()];
-    while let Some(rel) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(root.join(&rel)) else {
-            continue;
-        };
-        for e in entries.flatten() {
-            let Ok(ft) = e.file_type() else { continue };
-            let rel_child = rel.join(e.file_name());
-            if ft.is_dir() {
-                stack.push(rel_child);
-            } else if has_audio_extension(&rel_child)
-                && (ft.is_file() || (ft.is_symlink() && inside(root, &root.join(&rel_child))))
-            {
-                out.push(rel_child);
-            }
+/// The audio files under `root` (a canonical directory).
+pub fn audio_files(root: &Path) -> Walked {
+    let mut w = Walked::default();
+    for item in walk_audio(root, Recognise::Extension) {
+        match item {
+            Ok(f) if inside(root, &f.path) => w.files.push(f.relative),
+            Ok(_) => w.outside += 1,
+            Err(e) if e.is_loop() => {}
+            Err(e) => w.errors.push(e.to_string()),
         }
     }
-    out.sort();
-    out
+    w
 }
 
 /// Whether `path` resolves (symlinks followed) to a regular file inside `root` (canonical).
@@ -64,18 +51,19 @@ mod tests {
         std::fs::write(root.join("a/b/song.MP3"), b"x").unwrap();
         std::fs::write(root.join("a/notes.txt"), b"x").unwrap();
         std::fs::write(root.join("top.flac"), b"x").unwrap();
+        let mut want = vec![PathBuf::from("a/b/song.MP3"), PathBuf::from("top.flac")];
         #[cfg(unix)]
         {
             use std::os::unix::fs::symlink;
             symlink(outside.path().join("secret.mp3"), root.join("out.mp3")).unwrap();
             symlink(outside.path(), root.join("outdir")).unwrap();
             symlink(root.join("top.flac"), root.join("a/in.flac")).unwrap();
-        }
-        let found = audio_files(&root);
-        let mut want = vec![PathBuf::from("a/b/song.MP3"), PathBuf::from("top.flac")];
-        if cfg!(unix) {
             want.insert(1, PathBuf::from("a/in.flac"));
         }
-        assert_eq!(found, want);
+        let found = audio_files(&root);
+        assert_eq!(found.files, want);
+        if cfg!(unix) {
+            assert_eq!(found.outside, 2, "out.mp3 and outdir/secret.mp3");
+        }
     }
 }

@@ -79,6 +79,16 @@ pub fn run(a: ServeArgs) -> anyhow::Result<ExitCode> {
             lib.unmatched_rows, a.dirs
         );
     }
+    for e in &lib.walk_errors {
+        eprintln!("mer: warning: {e}");
+    }
+    if lib.links_outside > 0 {
+        eprintln!(
+            "mer: warning: {} audio files reached through links leading out of {:?} are not \
+             served",
+            lib.links_outside, a.dirs
+        );
+    }
     let (n, analyzed) = (lib.tracks().len(), lib.analyzed());
     if !a.addr.ip().is_loopback() {
         eprintln!(
