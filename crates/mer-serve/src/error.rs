@@ -37,8 +37,8 @@ pub enum ServeError {
     Model {
         /// The model as chosen (`default`, `fast`, a file).
         name: String,
-        /// Why.
-        error: mer_predict::PredictError,
+        /// Why (boxed: the error is large).
+        error: Box<mer_predict::PredictError>,
     },
     /// The upload directory could not be made.
     #[error("upload directory {}: {error}", path.display())]

@@ -115,7 +115,7 @@ impl App {
         let library = Library::build(&config.dirs, catalog.as_ref())?;
         let predictor = Predictor::load(&config.model).map_err(|error| ServeError::Model {
             name: config.model_name.clone(),
-            error,
+            error: Box::new(error),
         })?;
         let (upload_dir, tmp) = match &config.upload_dir {
             Some(d) => (d.clone(), None),
