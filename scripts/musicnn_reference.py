@@ -1,4 +1,7 @@
-"""Reference outputs of musicnn 0.1.0 (MSD_musicnn) for crates/mer-musicnn/tests/fixtures/.
+"""Reference outputs of musicnn 0.1.0 for crates/mer-musicnn/tests/fixtures/: MSD_musicnn on
+four clips (files in fixtures/), and MTT_musicnn, MSD_vgg, MTT_vgg on two of them (files in
+fixtures/<model in lower case>/, same names; for the vgg models the embedding is `pool5`
+flattened in TF's order [time, frequency, map] = 256 values, in `<id>.penultimate.npy`).
 
 Run through scripts/musicnn_reference.sh (pinned venv: tensorflow-cpu 2.15.1, librosa
 0.10.2.post1, numpy<2, musicnn 0.1.0). For each clip it
@@ -22,7 +25,10 @@ For the first clip it also writes
       outside the clip are log-mel 0 (digital silence); frames_2hz follows mer-features'
       pool_2hz rule (2 Hz frame k holds the mel frames centred in [0.5k, 0.5k + 0.5)):
       floor((mel_frames - 1) * 256 * 2 / 16000) + 1.
-and manifest.json (clips, sample counts, tag names, versions).
+and manifest.json (clips, sample counts, MSD tag names, versions, and per other model its
+folder, tag names, embedding layer and clips).
+
+Usage: musicnn_reference.py DATA_DIR [MODEL...]  (default: all four models).
 """
 
 import json
@@ -49,6 +55,9 @@ CLIPS = [
     ("deam_2", "deam-sample/audio/2.mp3"),
     ("musifeast_Electronic_MED_19", "musifeast17/stimuli/Electronic_MED_19.mp3"),
 ]
+# The other models: the first clip (22.05 kHz MP3, log-mel stored) and the 44.1 kHz DEAM clip.
+OTHER_CLIPS = [CLIPS[0], CLIPS[2]]
+MODELS = ["MSD_musicnn", "MTT_musicnn", "MSD_vgg", "MTT_vgg"]
 
 
 def front_end(path):
@@ -79,20 +88,28 @@ def patches_2hz(logmel):
     return out
 
 
+def labels(model):
+    return config.MTT_LABELS if model.startswith("MTT") else config.MSD_LABELS
+
+
 class Graph:
-    def __init__(self):
+    """The restored graph of `model`; `penultimate` is its embedding: musicnn's penultimate,
+    or vgg's pool5 flattened as the dense layer reads it."""
+
+    def __init__(self, model):
         tf.compat.v1.reset_default_graph()
         with tf.name_scope("model"):
             self.x = tf.compat.v1.placeholder(tf.float32, [None, N_FRAMES, config.N_MELS])
             self.is_training = tf.compat.v1.placeholder(tf.bool)
-            y, _, _, _, _, _, _, _, penultimate = models.define_model(
-                self.x, self.is_training, "MSD_musicnn", len(config.MSD_LABELS)
-            )
-            self.tags = tf.nn.sigmoid(y)
-            self.penultimate = penultimate
+            outputs = models.define_model(self.x, self.is_training, model, len(labels(model)))
+            self.tags = tf.nn.sigmoid(outputs[0])
+            if "vgg" in model:
+                self.penultimate = tf.compat.v1.layers.flatten(outputs[5])  # pool5 [b, 2, 1, 128]
+            else:
+                self.penultimate = outputs[8]
         self.sess = tf.compat.v1.Session()
         self.sess.run(tf.compat.v1.global_variables_initializer())
-        tf.compat.v1.train.Saver().restore(self.sess, os.path.dirname(musicnn.__file__) + "/MSD_musicnn/")
+        tf.compat.v1.train.Saver().restore(self.sess, os.path.dirname(musicnn.__file__) + f"/{model}/")
 
     def run(self, batch, chunk=64):
         tags, pen = [], []
@@ -105,13 +122,38 @@ class Graph:
         return np.concatenate(tags).astype(np.float32), np.concatenate(pen).astype(np.float32)
 
 
+def write_model(model, data, out, manifest):
+    """Writes `model`'s fixtures into `out`; returns the clip entries."""
+    os.makedirs(out, exist_ok=True)
+    graph = Graph(model)
+    entries = []
+    for i, (cid, rel) in enumerate(CLIPS if model == "MSD_musicnn" else OTHER_CLIPS):
+        audio, logmel = front_end(os.path.join(data, rel))
+        tags, pen = graph.run(extractor_patches(logmel))
+        np.save(os.path.join(out, f"{cid}.tags.npy"), tags)
+        np.save(os.path.join(out, f"{cid}.penultimate.npy"), pen)
+        entry = {"id": cid, "path": rel, "samples_16k": int(audio.shape[0]), "mel_frames": int(logmel.shape[0])}
+        if i == 0:
+            if model == "MSD_musicnn":
+                np.save(os.path.join(out, f"{cid}.logmel.npy"), np.ascontiguousarray(logmel))  # C order
+            _, emb = graph.run(patches_2hz(logmel))
+            np.save(os.path.join(out, f"{cid}.embed2hz.npy"), emb)
+            entry["logmel"] = True
+        entries.append(entry)
+        names = labels(model)
+        top = np.argsort(-tags.mean(axis=0))[:5]
+        print(model, cid, tags.shape, pen.shape, ", ".join(f"{names[j]} {tags.mean(axis=0)[j]:.3f}" for j in top))
+    return entries
+
+
 def main():
     data = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("MER_DATA", "../shared/data")
+    chosen = sys.argv[2:] or MODELS
     repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     out = os.path.join(repo, "crates", "mer-musicnn", "tests", "fixtures")
-    os.makedirs(out, exist_ok=True)
-    graph = Graph()
-    manifest = {
+    path = os.path.join(out, "manifest.json")
+    manifest = json.load(open(path)) if os.path.exists(path) else {}
+    manifest.update({
         "generator": "scripts/musicnn_reference.py",
         "versions": {
             "musicnn": "0.1.0",
@@ -120,23 +162,20 @@ def main():
             "numpy": np.__version__,
         },
         "tags": list(config.MSD_LABELS),
-        "clips": [],
-    }
-    for i, (cid, rel) in enumerate(CLIPS):
-        audio, logmel = front_end(os.path.join(data, rel))
-        tags, pen = graph.run(extractor_patches(logmel))
-        np.save(os.path.join(out, f"{cid}.tags.npy"), tags)
-        np.save(os.path.join(out, f"{cid}.penultimate.npy"), pen)
-        entry = {"id": cid, "path": rel, "samples_16k": int(audio.shape[0]), "mel_frames": int(logmel.shape[0])}
-        if i == 0:
-            np.save(os.path.join(out, f"{cid}.logmel.npy"), np.ascontiguousarray(logmel))  # C order
-            _, emb = graph.run(patches_2hz(logmel))
-            np.save(os.path.join(out, f"{cid}.embed2hz.npy"), emb)
-            entry["logmel"] = True
-        manifest["clips"].append(entry)
-        top = np.argsort(-tags.mean(axis=0))[:5]
-        print(cid, tags.shape, ", ".join(f"{config.MSD_LABELS[j]} {tags.mean(axis=0)[j]:.3f}" for j in top))
-    with open(os.path.join(out, "manifest.json"), "w", encoding="utf-8") as f:
+    })
+    manifest.setdefault("models", {})
+    for model in chosen:
+        if model == "MSD_musicnn":
+            manifest["clips"] = write_model(model, data, out, manifest)
+        else:
+            folder = model.lower()
+            manifest["models"][model] = {
+                "dir": folder,
+                "tags": list(labels(model)),
+                "embedding": "pool5" if "vgg" in model else "penultimate",
+                "clips": write_model(model, data, os.path.join(out, folder), manifest),
+            }
+    with open(path, "w", encoding="utf-8") as f:
         json.dump(manifest, f, indent=1)
         f.write("\n")
 

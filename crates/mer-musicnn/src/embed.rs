@@ -20,25 +20,22 @@ use crate::error::MusicnnError;
 use crate::fast::FastMusicnn;
 use crate::frontend::{self, HOP_LENGTH, N_MELS, SAMPLE_RATE};
 use crate::model::Musicnn;
+use crate::pretrained::Pretrained;
 
 /// Frames of one musicnn patch: 3 s, `librosa.time_to_frames(3, sr=16000, hop_length=256) + 1`.
 pub const PATCH_FRAMES: usize = 187;
-/// Width of the embedding (penultimate layer of MSD_musicnn).
+/// Width of the musicnn embedding (penultimate layer of MSD_musicnn and MTT_musicnn).
 pub const EMBEDDING_DIM: usize = 200;
-/// Name and version of the 2 Hz musicnn feature set, for caches and model files. Bump the
-/// version whenever the values can change (weights, front end, patching, padding).
+/// Name and version of MSD_musicnn's 2 Hz feature set, for caches and model files (the other
+/// models': [`Pretrained::feature_set`]). Bump the version whenever the values can change
+/// (weights, front end, patching, padding).
 pub const FEATURE_SET: &str = "musicnn-msd-penultimate-2hz-v1";
 /// Patches per forward pass (bounds the memory of the convolutions: ~30 MB per patch).
 pub const DEFAULT_BATCH: usize = 8;
 
 /// A one-line description of [`FEATURE_SET`] for model files.
 pub fn feature_set_description() -> String {
-    format!(
-        "{FEATURE_SET}: musicnn 0.1.0 MSD_musicnn penultimate ({EMBEDDING_DIM}), 3 s patches \
-         ({PATCH_FRAMES} frames) centred on 0.5 s frames, zero (silence) padded; input \
-         log10(10000·f16(mel)+1) of {}",
-        frontend::mel_config().describe()
-    )
+    Pretrained::MsdMusicnn.feature_set_description()
 }
 
 /// Number of 2 Hz frames for `mel_frames` musicnn mel frames when the sample count is not
@@ -71,6 +68,19 @@ pub fn exact_frames(mut m: Matrix, n_samples: u64) -> Matrix {
     m
 }
 
+/// First mel frames of the 2 Hz patches of a log-mel of `mel_frames` frames.
+pub(crate) fn starts_2hz(mel_frames: usize) -> Vec<i64> {
+    (0..frames_2hz(mel_frames)).map(patch_start_2hz).collect()
+}
+
+/// First mel frames of musicnn `extractor()`'s patches (its defaults): non-overlapping 3 s
+/// patches from the first frame, the trailing partial patch dropped.
+pub(crate) fn extractor_starts(mel_frames: usize) -> Vec<i64> {
+    (0..mel_frames / PATCH_FRAMES)
+        .map(|p| (p * PATCH_FRAMES) as i64)
+        .collect()
+}
+
 /// Copies mel frames `[start, start + 187)` of `logmel` into `out` (`[187, 96]` row-major),
 /// with log-mel 0 where the range leaves the file.
 fn fill_patch(logmel: &Matrix, start: i64, out: &mut [f32]) {
@@ -84,9 +94,10 @@ fn fill_patch(logmel: &Matrix, start: i64, out: &mut [f32]) {
     }
 }
 
-/// musicnn with its weights on a device, ready to embed or tag. Embeddings and tags use the
-/// matrix-product path of [`FastMusicnn`] (shared timbral filters); the `*_module` methods run
-/// the burn module on every patch (same values, for verification).
+/// musicnn with its weights on a device, ready to embed or tag (MSD_musicnn or MTT_musicnn, or
+/// any weights of the same network). Embeddings and tags use the matrix-product path of
+/// [`FastMusicnn`] (shared timbral filters); the `*_module` methods run the burn module on
+/// every patch (same values, for verification).
 #[derive(Debug)]
 pub struct MusicnnEmbedder {
     model: Musicnn,
@@ -95,20 +106,29 @@ pub struct MusicnnEmbedder {
     batch: usize,
 }
 
-/// Per-patch outputs of [`MusicnnEmbedder::tag_patches`].
+/// Per-patch outputs of [`MusicnnEmbedder::tag_patches`] (and of the vgg's).
 #[derive(Debug, Clone)]
 pub struct PatchOutputs {
-    /// Tag probabilities `[patches, 50]` (order of [`MSD_TAGS`](crate::MSD_TAGS)).
+    /// Tag probabilities `[patches, 50]` (order of the model's [`Pretrained::tags`]).
     pub tags: Matrix,
-    /// Penultimate embeddings `[patches, 200]`.
+    /// Embeddings `[patches, dim]`: musicnn's penultimate (200), or vgg's `pool5` (256).
     pub penultimate: Matrix,
 }
 
 impl MusicnnEmbedder {
     /// The pretrained MSD_musicnn on the Flex (CPU) device.
     pub fn new() -> Result<Self, MusicnnError> {
+        Self::pretrained(Pretrained::MsdMusicnn)
+    }
+
+    /// A pretrained musicnn-architecture model (MSD_musicnn or MTT_musicnn) on the Flex (CPU)
+    /// device; a vgg model is an error (use [`Embedder`](crate::Embedder) for any model).
+    pub fn pretrained(model: Pretrained) -> Result<Self, MusicnnError> {
         let device = Device::flex();
-        Ok(Self::with_model(Musicnn::pretrained(&device)?, device))
+        Ok(Self::with_model(
+            Musicnn::pretrained_model(model, &device)?,
+            device,
+        ))
     }
 
     /// A given model on its device.
@@ -150,8 +170,7 @@ impl MusicnnEmbedder {
     /// `[frames_2hz(mel_frames), 200]`.
     pub fn embed_2hz_logmel(&self, logmel: &Matrix) -> Result<Matrix, MusicnnError> {
         check_logmel(logmel)?;
-        let starts: Vec<i64> = (0..frames_2hz(logmel.rows)).map(patch_start_2hz).collect();
-        Ok(self.fast.penultimate(logmel, &starts))
+        Ok(self.fast.penultimate(logmel, &starts_2hz(logmel.rows)))
     }
 
     /// Penultimate embeddings `[patches, 200]` of pooled features `[patches, 1506]` (e.g. of
@@ -171,25 +190,24 @@ impl MusicnnEmbedder {
     /// log-mel `[mel_frames, 96]`: `[frames_2hz(mel_frames), 1506]`.
     pub fn pooled_2hz_logmel(&self, logmel: &Matrix) -> Result<Matrix, MusicnnError> {
         check_logmel(logmel)?;
-        let starts: Vec<i64> = (0..frames_2hz(logmel.rows)).map(patch_start_2hz).collect();
-        Ok(self.fast.pooled(logmel, &starts))
+        Ok(self.fast.pooled(logmel, &starts_2hz(logmel.rows)))
     }
 
     /// [`embed_2hz_logmel`](Self::embed_2hz_logmel) computed by the burn module, patch by patch.
     pub fn embed_2hz_logmel_module(&self, logmel: &Matrix) -> Result<Matrix, MusicnnError> {
         check_logmel(logmel)?;
-        let starts: Vec<i64> = (0..frames_2hz(logmel.rows)).map(patch_start_2hz).collect();
-        Ok(self.run_patches(logmel, &starts).penultimate)
+        Ok(self
+            .run_patches(logmel, &starts_2hz(logmel.rows))
+            .penultimate)
     }
 
     /// musicnn's own tagging (`extractor()` with its defaults): non-overlapping 3 s patches from
     /// the first frame, the trailing partial patch dropped.
     pub fn tag_patches(&self, logmel: &Matrix) -> Result<PatchOutputs, MusicnnError> {
         check_logmel(logmel)?;
-        let starts: Vec<i64> = (0..logmel.rows / PATCH_FRAMES)
-            .map(|p| (p * PATCH_FRAMES) as i64)
-            .collect();
-        let penultimate = self.fast.penultimate(logmel, &starts);
+        let penultimate = self
+            .fast
+            .penultimate(logmel, &extractor_starts(logmel.rows));
         Ok(PatchOutputs {
             tags: self.fast.tags(&penultimate),
             penultimate,
@@ -199,45 +217,56 @@ impl MusicnnEmbedder {
     /// [`tag_patches`](Self::tag_patches) computed by the burn module, patch by patch.
     pub fn tag_patches_module(&self, logmel: &Matrix) -> Result<PatchOutputs, MusicnnError> {
         check_logmel(logmel)?;
-        let starts: Vec<i64> = (0..logmel.rows / PATCH_FRAMES)
-            .map(|p| (p * PATCH_FRAMES) as i64)
-            .collect();
-        Ok(self.run_patches(logmel, &starts))
+        Ok(self.run_patches(logmel, &extractor_starts(logmel.rows)))
     }
 
     /// Runs the network on the patches starting at `starts`, `batch` at a time.
     fn run_patches(&self, logmel: &Matrix, starts: &[i64]) -> PatchOutputs {
-        let patch_len = PATCH_FRAMES * N_MELS;
-        let mut tags = Vec::with_capacity(starts.len() * 50);
-        let mut pen = Vec::with_capacity(starts.len() * EMBEDDING_DIM);
-        for group in starts.chunks(self.batch) {
-            let mut input = vec![0.0f32; group.len() * patch_len];
-            for (&start, out) in group.iter().zip(input.chunks_mut(patch_len)) {
-                fill_patch(logmel, start, out);
-            }
-            let x = Tensor::<3>::from_data(
-                TensorData::new(input, [group.len(), PATCH_FRAMES, N_MELS]),
-                &self.device,
-            ); // [batch, 187, 96]
+        run_module(logmel, starts, self.batch, &self.device, |x| {
             let out = self.model.forward(x);
-            tags.extend(to_vec(sigmoid(out.logits))); // [batch, 50]
-            pen.extend(to_vec(out.penultimate)); // [batch, 200]
-        }
-        let n = starts.len();
-        PatchOutputs {
-            tags: Matrix::new(n, tags.len() / n.max(1), tags),
-            penultimate: Matrix::new(n, EMBEDDING_DIM, pen),
-        }
+            (out.logits, out.penultimate)
+        })
     }
 }
 
-fn to_vec(t: Tensor<2>) -> Vec<f32> {
+/// Runs `forward` (patches `[batch, 187, 96]` → tag logits `[batch, tags]` and embeddings
+/// `[batch, dim]`) on the patches of `logmel` starting at `starts`, `batch` at a time.
+pub(crate) fn run_module(
+    logmel: &Matrix,
+    starts: &[i64],
+    batch: usize,
+    device: &Device,
+    forward: impl Fn(Tensor<3>) -> (Tensor<2>, Tensor<2>),
+) -> PatchOutputs {
+    let patch_len = PATCH_FRAMES * N_MELS;
+    let (mut tags, mut emb) = (Vec::new(), Vec::new());
+    for group in starts.chunks(batch.max(1)) {
+        let mut input = vec![0.0f32; group.len() * patch_len];
+        for (&start, out) in group.iter().zip(input.chunks_mut(patch_len)) {
+            fill_patch(logmel, start, out);
+        }
+        let x = Tensor::<3>::from_data(
+            TensorData::new(input, [group.len(), PATCH_FRAMES, N_MELS]),
+            device,
+        ); // [batch, 187, 96]
+        let (logits, e) = forward(x);
+        tags.extend(to_vec(sigmoid(logits))); // [batch, tags]
+        emb.extend(to_vec(e)); // [batch, dim]
+    }
+    let n = starts.len().max(1);
+    PatchOutputs {
+        tags: Matrix::new(starts.len(), tags.len() / n, tags),
+        penultimate: Matrix::new(starts.len(), emb.len() / n, emb),
+    }
+}
+
+pub(crate) fn to_vec(t: Tensor<2>) -> Vec<f32> {
     t.into_data()
         .try_into_vec::<f32>()
         .expect("the model's outputs are f32")
 }
 
-fn check_logmel(logmel: &Matrix) -> Result<(), MusicnnError> {
+pub(crate) fn check_logmel(logmel: &Matrix) -> Result<(), MusicnnError> {
     if logmel.cols != N_MELS {
         return Err(MusicnnError::MelBands {
             expected: N_MELS,

@@ -22,6 +22,15 @@ pub enum MusicnnError {
         /// What did not fit.
         detail: String,
     },
+    /// A pretrained model was asked for as a network it does not run (e.g. `MSD_vgg` as
+    /// [`Musicnn`](crate::Musicnn)).
+    #[error("{model} is not a {expected:?} model")]
+    Architecture {
+        /// musicnn's name of the model.
+        model: &'static str,
+        /// The network it was asked for as.
+        expected: crate::Architecture,
+    },
     /// The audio is not at musicnn's sample rate.
     #[error("musicnn needs audio at {expected} Hz, got {got} Hz")]
     SampleRate {

@@ -1,6 +1,8 @@
-//! The 50 last.fm tags of the Million Song Dataset that MSD_musicnn predicts, in output order.
+//! The tag names of musicnn's models, in output order: 50 last.fm tags of the Million Song
+//! Dataset (MSD_musicnn, MSD_vgg) and 50 MagnaTagATune tags (MTT_musicnn, MTT_vgg).
 
-/// Tag names, index = output unit (musicnn 0.1.0 `configuration.MSD_LABELS`, spelling kept).
+/// The 50 MSD tags that MSD_musicnn and MSD_vgg predict, index = output unit (musicnn 0.1.0
+/// `configuration.MSD_LABELS`, spelling kept).
 pub const MSD_TAGS: [&str; 50] = [
     "rock",
     "pop",
@@ -52,4 +54,59 @@ pub const MSD_TAGS: [&str; 50] = [
     "sad",
     "House",
     "happy",
+];
+
+/// The 50 MagnaTagATune tags that MTT_musicnn and MTT_vgg predict, index = output unit
+/// (musicnn 0.1.0 `configuration.MTT_LABELS`, spelling kept).
+pub const MTT_TAGS: [&str; 50] = [
+    "guitar",
+    "classical",
+    "slow",
+    "techno",
+    "strings",
+    "drums",
+    "electronic",
+    "rock",
+    "fast",
+    "piano",
+    "ambient",
+    "beat",
+    "violin",
+    "vocal",
+    "synth",
+    "female",
+    "indian",
+    "opera",
+    "male",
+    "singing",
+    "vocals",
+    "no vocals",
+    "harpsichord",
+    "loud",
+    "quiet",
+    "flute",
+    "woman",
+    "male vocal",
+    "no vocal",
+    "pop",
+    "soft",
+    "sitar",
+    "solo",
+    "man",
+    "classic",
+    "choir",
+    "voice",
+    "new age",
+    "dance",
+    "male voice",
+    "female vocal",
+    "beats",
+    "harp",
+    "cello",
+    "no voice",
+    "weird",
+    "country",
+    "metal",
+    "female voice",
+    "choral",
 ];

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Fixtures, max_abs_diff};
+use common::{Fixtures, max_abs_diff, top_tag};
 use mer_features::Matrix;
 use mer_musicnn::{MusicnnEmbedder, frontend};
 
@@ -117,16 +117,4 @@ fn audio_to_tags_matches_the_original_within_tolerance() {
 
 fn to_matrix(a: &common::Array) -> Matrix {
     Matrix::new(a.shape[0], a.shape[1], a.data.clone())
-}
-
-fn top_tag(tags: &Matrix) -> usize {
-    let mut mean = vec![0.0f32; tags.cols];
-    for row in tags.iter_rows() {
-        for (m, v) in mean.iter_mut().zip(row) {
-            *m += v;
-        }
-    }
-    (0..tags.cols)
-        .max_by(|&a, &b| mean[a].total_cmp(&mean[b]))
-        .unwrap()
 }

@@ -69,12 +69,17 @@ class Folds:
         print(f"{name:58s} λ {lam:5g} wq {wq_a:g}/{wq_v:g}: {self.scores(P)}", flush=True)
         return P
 
-    def scores(self, P):
+    def metrics(self, P):
+        """(MUSIFEAST-17 r arousal, r valence, 4Q accuracy, 4Q arousal-sign and valence-sign
+        accuracy) of held-out predictions P."""
         mf, q4, qt, Y = self.mf, self.q4, self.qt, self.Y
         ra = np.corrcoef(P[mf, 0], Y[mf, 0])[0, 1]
         rv = np.corrcoef(P[mf, 1], Y[mf, 1])[0, 1]
         qp = np.where(P[:, 0] >= 0, np.where(P[:, 1] >= 0, 1, 2), np.where(P[:, 1] >= 0, 4, 3))
         sa = ((P[q4, 0] >= 0) == np.isin(qt[q4], [1, 2])).mean()
         sv = ((P[q4, 1] >= 0) == np.isin(qt[q4], [1, 4])).mean()
-        return (f"A {ra:.3f} V {rv:.3f} 4Q {(qp[q4] == qt[q4]).mean():.3f} "
-                f"(sign A {sa:.3f}, sign V {sv:.3f})")
+        return ra, rv, (qp[q4] == qt[q4]).mean(), sa, sv
+
+    def scores(self, P):
+        ra, rv, acc, sa, sv = self.metrics(P)
+        return f"A {ra:.3f} V {rv:.3f} 4Q {acc:.3f} (sign A {sa:.3f}, sign V {sv:.3f})"

@@ -169,9 +169,8 @@ impl Predictor {
     ///     .map(|i| 0.3 * (i as f32 * 220.0 * std::f32::consts::TAU / 44_100.0).sin())
     ///     .collect();
     /// let p = predictor.predict_samples(&samples, 44_100)?;
-    /// // One value per 0.5 s window holding an STFT frame centre (mer_features::pool): 20 for
-    /// // the 10 s, plus one for the frame centred exactly at 10.0 s.
-    /// assert_eq!(p.dynamic_arousal.len(), 21);
+    /// // One value per whole 0.5 s of audio (mer_features::pool_2hz): 20 for the 10 s.
+    /// assert_eq!(p.dynamic_arousal.len(), 20);
     /// assert!((-1.0..=1.0).contains(&p.arousal) && (1..=4).contains(&p.quadrant));
     /// println!("arousal {:.2} valence {:.2} (Q{})", p.arousal, p.valence, p.quadrant);
     /// // From a file, the whole song or one interval of it:
