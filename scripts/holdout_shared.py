@@ -10,8 +10,9 @@ Rule (never changes; nothing in the holdout may be used for any model choice):
   * Within each stratum sort the clip ids by the hex sha256 of the UTF-8 id string (ties, which
     do not occur, by id) and take the first round(0.2 n) of them, rounding halves up
     (floor(0.2 n + 0.5)).
-  * Output lines `dataset/clip_id` with dataset = `4q` or `musifeast17` (the names mer-data
-    gives the datasets), sorted; `#` lines are comments.
+  * Output lines `dataset/clip_id` with dataset = `4q` or `musifeast` (the corpus short names
+    of mer-predict's `training::CORPORA`, so a line is exactly the clip id `SharedData` and
+    `fold_of` use, e.g. `musifeast/60s_HIGH_01`), sorted; `#` lines are comments.
 
 Only the label CSVs are read (stdlib only). Run from the repository root:
   python3 scripts/holdout_shared.py [DATA_DIR (default $MER_DATA, else ../shared/data)] [OUT (default
@@ -59,7 +60,7 @@ def main():
             musi[stem].append(clip)
 
     n4, nm = sum(len(v) for v in fourq.values()), sum(len(v) for v in musi.values())
-    lines = sorted([f"4q/{c}" for c in take(fourq)] + [f"musifeast17/{c}" for c in take(musi)])
+    lines = sorted([f"4q/{c}" for c in take(fourq)] + [f"musifeast/{c}" for c in take(musi)])
     h4 = sum(1 for l in lines if l.startswith("4q/"))
     hm = len(lines) - h4
     header = [
@@ -67,12 +68,12 @@ def main():
         "# Made by scripts/holdout_shared.py (rule in its docstring): 20 % per stratum, strata =",
         "# 4Q quadrant / MUSIFEAST-17 genre+level (clip id without its _NN); within a stratum clip ids",
         "# sorted by hex sha256 of the id string, first floor(0.2 n + 0.5) taken.",
-        f"# 4q: {h4} of {n4} clips ({len(fourq)} strata); musifeast17: {hm} of {nm} clips ({len(musi)} strata).",
-        "# Lines: dataset/clip_id",
+        f"# 4q: {h4} of {n4} clips ({len(fourq)} strata); musifeast (MUSIFEAST-17): {hm} of {nm} clips ({len(musi)} strata).",
+        "# Lines: dataset/clip_id, the ids of mer-predict's SharedData (dataset = 4q | musifeast).",
     ]
     out_path.parent.mkdir(parents=True, exist_ok=True)
     out_path.write_text("\n".join(header + lines) + "\n")
-    print(f"wrote {out_path}: 4q {h4}/{n4}, musifeast17 {hm}/{nm}")
+    print(f"wrote {out_path}: 4q {h4}/{n4}, musifeast {hm}/{nm}")
 
 
 if __name__ == "__main__":
