@@ -17,22 +17,25 @@
 //!   `file_name` stem (the shared sample keeps them in `audio/`).
 //!
 //! **Static column trap.** `static_annotations_averaged_songs_1_2000.csv` is headed
-//! `song_id, valence_mean, valence_std, arousal_mean, arousal_std`, but its values are in
-//! emoMusic's order (arousal first): song 2 reads `3.1, 0.94, 3, 0.63` there and
-//! `mean_arousal 3.1, mean_valence 3` in emoMusic, and of the 744 songs in both, 734 agree to
-//! the digit in emoMusic's order (the other 10 differ by re-rounding), none in the header's.
-//! emoMusic's header is right: its arousal correlates 0.96 with the mean of the dynamic
-//! arousal series (valence 0.95 with dynamic valence), against 0.57 across. So that file is
-//! read **by position as arousal, arousal std, valence, valence std**. The 2015 file
-//! (`…_2000_2058.csv`, 13 columns) is read by its header names (its `arousal_mean` is the
-//! high one for the rock songs, e.g. 6.6–6.8 for 2001, 2014, 2033, 2057).
+//! `song_id, valence_mean, valence_std, arousal_mean, arousal_std`, and that header is **wrong
+//! for song ids ≤ 1000** (the 2013 part; [`STATIC_SWAPPED`]) and right for ids 1001–2000 (the
+//! 2014 part). So that file is read by song id: ids ≤ 1000 **by position as arousal, arousal
+//! std, valence, valence std**, ids 1001–2000 by the header's names. The 2015 file
+//! (`…_2000_2058.csv`, 13 columns) and emoMusic's `static_annotations.csv` are read by their
+//! header names. Evidence (all 1,802 songs, the column as read against the mean of the song's
+//! dynamic ratings, `../shared/data/deam-features-ref/static_swap_check.csv`; kept by the
+//! test `deam_static_columns_follow_the_dynamic_ratings`):
 //!
-//! Open question, songs 1001–2000 (the 2014 part of the same file, not in emoMusic, so not
-//! checkable row by row): there the header's order looks right instead. By genre
-//! (`metadata_2014.csv`, 100 songs each) Rock averages 4.78 in the first value pair and 5.45
-//! in the second, Classical 4.20 and 3.43; across songs the second pair spreads more
-//! (SD 1.30 vs 0.99), as arousal does in the verified 2013 part (1.37 vs 1.24). We still read
-//! the whole file arousal-first, as the data README prescribes, until this is settled.
+//! | part | songs | read as arousal ~ dyn. arousal (~ dyn. valence) | read as valence ~ dyn. valence (~ dyn. arousal) |
+//! |---|---|---|---|
+//! | ids 2–1000 (header swapped) | 744 | r 0.956 (0.575) | r 0.949 (0.570) |
+//! | ids 1001–2000 (header right) | 1000 | r 0.942 (0.570) | r 0.912 (0.591) |
+//! | `…_2000_2058.csv` (header right) | 58 | r 0.929 (−0.101) | r 0.984 (0.050) |
+//!
+//! Song 2 reads `3.1, 0.94, 3, 0.63` and is `mean_arousal 3.1, mean_valence 3` in emoMusic;
+//! of the 744 2013 songs in both files, 734 agree to the digit in arousal-first order (the
+//! other 10 differ by re-rounding). Reading the whole file arousal-first (as mer did before)
+//! crossed the labels of the 1,000 songs of 2014: r 0.591 and 0.570 instead of 0.942 and 0.912.
 //!
 //! **MediaEval 2015 protocol** ([`mediaeval2015`]): development = 431 clips of songs 1–2000
 //! (use their 15–45 s, [`crate::DynamicAV::crop`]), evaluation = songs 2001–2058 (full
@@ -55,6 +58,10 @@ use crate::{
 /// layout they are [`Subset::Test`] and every other song [`Subset::Train`] (DEAM's own
 /// development/evaluation division); [`mediaeval2015`] narrows training to the 431 clips.
 pub const EVAL_2015: std::ops::RangeInclusive<u32> = 2001..=2058;
+
+/// Song ids whose row in `static_annotations_averaged_songs_1_2000.csv` holds arousal first
+/// although the header says valence first (see the module docs).
+pub const STATIC_SWAPPED: std::ops::RangeInclusive<u32> = 1..=1000;
 
 /// Reads a DEAM folder in either layout (see the module docs).
 pub fn load(root: &Path) -> Result<Dataset, DataError> {
@@ -106,13 +113,9 @@ fn load_official(root: &Path, files: &[PathBuf]) -> Result<Dataset, DataError> {
     let v_path = find_file(files, "valence.csv", is_dyn_dir);
     let mut dyn_by_id: HashMap<String, DynamicAV> = HashMap::new();
     if let (Some(a_path), Some(v_path)) = (a_path, v_path) {
-        let a = read_wide(a_path, false, &mut problems)?;
-        let v = read_wide(v_path, false, &mut problems)?;
-        dyn_by_id = pair_series(&a, &v, None, None, &mut problems);
-        for (line, id, _) in &a.rows {
-            if dyn_by_id.contains_key(id) {
-                song(id, (a.path.clone(), *line));
-            }
+        for (id, line, d) in read_dynamic(a_path, v_path, &mut problems)? {
+            song(&id, (a_path.clone(), line));
+            dyn_by_id.insert(id, d);
         }
     } else if a_path.is_some() != v_path.is_some() {
         return Err(DataError::NotFound {
@@ -288,6 +291,25 @@ fn finish(
     items
 }
 
+/// Reads DEAM's averaged dynamic annotations, official layout (`…/dynamic (per second
+/// annotations)/arousal.csv` and `valence.csv`: `song_id,sample_15000ms,…` on [-1, 1],
+/// trailing cells of shorter songs empty) into `(song id, line in the arousal file, series)`
+/// in the arousal file's order. Bad rows, and songs in only one file, become problems; a
+/// file whose header is not DEAM's is an error.
+pub fn read_dynamic(
+    arousal: &Path,
+    valence: &Path,
+    problems: &mut Vec<Problem>,
+) -> Result<Vec<(String, u64, DynamicAV)>, DataError> {
+    let a = read_wide(arousal, false, problems)?;
+    let v = read_wide(valence, false, problems)?;
+    let mut by_id = pair_series(&a, &v, None, None, problems);
+    Ok(a.rows
+        .iter()
+        .filter_map(|(line, id, _)| Some((id.clone(), *line, by_id.remove(id)?)))
+        .collect())
+}
+
 /// A wide per-song series file: `song_id,sample_15000ms,sample_15500ms,…`.
 struct Wide {
     path: PathBuf,
@@ -328,7 +350,11 @@ fn read_wide(path: &Path, is_std: bool, problems: &mut Vec<Problem>) -> Result<W
     } else {
         500
     };
-    if hop_ms == 0 || times_ms.windows(2).any(|w| w[1] != w[0] + hop_ms) {
+    if hop_ms == 0
+        || times_ms
+            .windows(2)
+            .any(|w| w[0].checked_add(hop_ms) != Some(w[1]))
+    {
         return Err(bad_header(
             "`sample_<ms>ms` columns are not evenly spaced".into(),
         ));
@@ -466,8 +492,8 @@ fn pair_series(
 ///
 /// Recognised headers: emoMusic `song_id,mean_arousal,std_arousal,mean_valence,std_valence`
 /// (by name); DEAM `song_id, valence_mean, valence_std, arousal_mean, arousal_std` with
-/// exactly these five columns (by position, arousal first: the trap); DEAM 2015's 13-column
-/// file (by name).
+/// exactly these five columns (the trap: ids in [`STATIC_SWAPPED`] by position, arousal
+/// first; other ids by name); DEAM 2015's 13-column file (by name).
 pub fn read_static(
     path: &Path,
     problems: &mut Vec<Problem>,
@@ -480,8 +506,10 @@ pub fn read_static(
         "arousal_mean",
         "arousal_std",
     ];
-    // Column indices of (id, arousal mean, arousal std, valence mean, valence std).
-    let cols: [usize; 5] = if t.column("mean_arousal").is_some() {
+    // Column indices of (id, arousal mean, arousal std, valence mean, valence std): by
+    // name, and for the rows whose header is swapped.
+    let (by_name, swapped): ([usize; 5], Option<[usize; 5]>) = if t.column("mean_arousal").is_some()
+    {
         let c = t.columns(&[
             "song_id",
             "mean_arousal",
@@ -489,17 +517,18 @@ pub fn read_static(
             "mean_valence",
             "std_valence",
         ])?;
-        [c[0], c[1], c[2], c[3], c[4]]
-    } else if t.header.len() == trap.len()
-        && t.header
-            .iter()
-            .zip(trap)
-            .all(|(h, w)| h.eq_ignore_ascii_case(w))
-    {
-        [0, 1, 2, 3, 4]
+        ([c[0], c[1], c[2], c[3], c[4]], None)
     } else {
         let c = t.columns(&trap)?;
-        [c[0], c[3], c[4], c[1], c[2]]
+        let is_trap = t.header.len() == trap.len()
+            && t.header
+                .iter()
+                .zip(trap)
+                .all(|(h, w)| h.eq_ignore_ascii_case(w));
+        (
+            [c[0], c[3], c[4], c[1], c[2]],
+            is_trap.then_some([c[0], c[1], c[2], c[3], c[4]]),
+        )
     };
     let names = [
         "song_id",
@@ -512,16 +541,20 @@ pub fn read_static(
     let mut seen = SeenIds::default();
     let mut pr = Problems { list: problems };
     for (line, row) in &t.rows {
-        let id = Table::cell(row, cols[0]).to_string();
-        if id.parse::<u32>().is_err() {
+        let id = Table::cell(row, by_name[0]).to_string();
+        let Ok(n) = id.parse::<u32>() else {
             let kind = ProblemKind::BadRow(format!("song_id {id:?} is not a number"));
             pr.push(path, Some(*line), None, kind);
             continue;
-        }
+        };
         if !seen.first(&id) {
             pr.push(path, Some(*line), Some(&id), ProblemKind::DuplicateId);
             continue;
         }
+        let cols = match swapped {
+            Some(c) if STATIC_SWAPPED.contains(&n) => c,
+            _ => by_name,
+        };
         let cell = |k: usize| Table::cell(row, cols[k]);
         let parsed = (|| -> Result<StaticAV, ProblemKind> {
             let s = Scale::OneToNine;

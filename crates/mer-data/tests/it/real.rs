@@ -1,5 +1,7 @@
 //! Every reader on the real shared data, checked against its README and the raw rows.
 
+use std::collections::HashMap;
+
 use mer_data::{
     DataError, Format, LoadOptions, ProblemKind, Quadrant, Scale, Split, Subset, Summary,
     audio_coverage, deam, load, load_lenient, probe_audio,
@@ -161,6 +163,124 @@ fn deam_static_swapped_header_trap() {
     assert_eq!(rows15.len(), 58);
     let (_, _, s) = rows15.iter().find(|r| r.0 == "2001").unwrap();
     assert!(close(s.valence, (3.2 - 5.0) / 4.0) && close(s.arousal, (6.6 - 5.0) / 4.0));
+}
+
+/// Pearson correlation.
+fn pearson(x: &[f64], y: &[f64]) -> f64 {
+    let n = x.len() as f64;
+    let (mx, my) = (x.iter().sum::<f64>() / n, y.iter().sum::<f64>() / n);
+    let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
+    for (a, b) in x.iter().zip(y) {
+        sxy += (a - mx) * (b - my);
+        sxx += (a - mx) * (a - mx);
+        syy += (b - my) * (b - my);
+    }
+    sxy / (sxx * syy).sqrt()
+}
+
+/// Issue 13: DEAM's `static_annotations_averaged_songs_1_2000.csv` has its valence/arousal
+/// header swapped for song ids ≤ 1000 only. In every part (ids ≤ 1000, ids 1001–2000, the
+/// 2015 file) the static column read as arousal must correlate best with the mean of the
+/// song's dynamic arousal ratings (all 1,802 songs, `deam-features-ref/deam_dynamic_*.csv`)
+/// and the one read as valence with dynamic valence; the r values are those of the data
+/// README, and every song agrees with `static_swap_check.csv` (its labelled columns, swapped
+/// for ids ≤ 1000, and its dynamic means).
+#[test]
+fn deam_static_columns_follow_the_dynamic_ratings() {
+    let Some(data) = shared() else { return };
+    let meta = data.join("deam-sample/deam-metadata");
+    let reference = data.join("deam-features-ref");
+    let mut problems = Vec::new();
+    let dynamic = deam::read_dynamic(
+        &reference.join("deam_dynamic_arousal.csv"),
+        &reference.join("deam_dynamic_valence.csv"),
+        &mut problems,
+    )
+    .unwrap();
+    assert!(problems.is_empty(), "{problems:?}");
+    assert_eq!(dynamic.len(), 1802);
+    let mean = |v: &[f32]| v.iter().map(|&x| f64::from(x)).sum::<f64>() / v.len() as f64;
+    let dyn_mean: HashMap<String, [f64; 2]> = dynamic
+        .iter()
+        .map(|(id, _, d)| (id.clone(), [mean(&d.arousal), mean(&d.valence)]))
+        .collect();
+
+    // The derived check file: `song_id,part,file,labelled_valence_mean,
+    // labelled_arousal_mean,dyn_arousal_mean,dyn_valence_mean,n_dyn`.
+    let check = std::fs::read_to_string(reference.join("static_swap_check.csv")).unwrap();
+    let mut checked = 0;
+    let mut read: HashMap<(String, String), mer_data::StaticAV> = HashMap::new();
+    for file in [
+        "static_annotations_averaged_songs_1_2000.csv",
+        "static_annotations_averaged_songs_2000_2058.csv",
+    ] {
+        for (id, _, s) in deam::read_static(&meta.join(file), &mut problems).unwrap() {
+            read.insert((file.to_string(), id), s);
+        }
+    }
+    assert!(problems.is_empty(), "{problems:?}");
+    for line in check.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        let num = |i: usize| f[i].parse::<f64>().unwrap();
+        let s = read[&(f[2].to_string(), f[0].to_string())];
+        let (lab_v, lab_a) = ((num(3) - 5.0) / 4.0, (num(4) - 5.0) / 4.0);
+        let id: u32 = f[0].parse().unwrap();
+        let swapped = f[2].ends_with("1_2000.csv") && id <= 1000;
+        let (want_a, want_v) = if swapped {
+            (lab_v, lab_a)
+        } else {
+            (lab_a, lab_v)
+        };
+        assert!(
+            (f64::from(s.arousal) - want_a).abs() < 1e-6
+                && (f64::from(s.valence) - want_v).abs() < 1e-6,
+            "song {id} in {}: read {s:?}",
+            f[2]
+        );
+        // The check file averages each series over its own length; the reader keeps the
+        // common prefix where a full-length song's two series differ by a value (which moves
+        // a mean of values in [-1, 1] by at most 2/n).
+        let d = dyn_mean[f[0]];
+        let tol = 1e-5 + if id > 2000 { 2.0 / num(7) } else { 0.0 };
+        assert!(
+            (d[0] - num(5)).abs() < tol && (d[1] - num(6)).abs() < tol,
+            "{id}"
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 1802);
+
+    // (part, file, ids, songs, README's r of read arousal ~ dyn. arousal, read valence ~ dyn. valence)
+    let parts = [
+        ("ids <= 1000", "1_2000", 1..=1000, 744, 0.956, 0.949),
+        ("ids 1001-2000", "1_2000", 1001..=2000, 1000, 0.942, 0.912),
+        ("2000_2058 file", "2000_2058", 2001..=2058, 58, 0.929, 0.984),
+    ];
+    for (part, file, ids, n, want_aa, want_vv) in parts {
+        let file = format!("static_annotations_averaged_songs_{file}.csv");
+        let (mut sa, mut sv, mut da, mut dv) = (vec![], vec![], vec![], vec![]);
+        for ((f, id), s) in &read {
+            if *f != file || !ids.contains(&id.parse::<u32>().unwrap()) {
+                continue;
+            }
+            let d = dyn_mean[id];
+            sa.push(f64::from(s.arousal));
+            sv.push(f64::from(s.valence));
+            da.push(d[0]);
+            dv.push(d[1]);
+        }
+        assert_eq!(sa.len(), n, "{part}");
+        let (aa, av) = (pearson(&sa, &da), pearson(&sa, &dv));
+        let (vv, va) = (pearson(&sv, &dv), pearson(&sv, &da));
+        println!(
+            "{part}: {n} songs; read arousal ~ dyn arousal r {aa:.3} (~ dyn valence {av:.3}); \
+             read valence ~ dyn valence r {vv:.3} (~ dyn arousal {va:.3})"
+        );
+        assert!(aa > av && aa > va, "{part}: arousal column is not arousal");
+        assert!(vv > va && vv > av, "{part}: valence column is not valence");
+        assert!((aa - want_aa).abs() < 5e-4, "{part}: r {aa}");
+        assert!((vv - want_vv).abs() < 5e-4, "{part}: r {vv}");
+    }
 }
 
 #[test]
