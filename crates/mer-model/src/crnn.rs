@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::attention::SelfAttention;
 use crate::error::{ModelError, Result};
+use crate::model::limits;
 use crate::recurrent::{CellKind, RecurrentLayer, recurrent_stack};
 
 /// Configuration of a [`Crnn`].
@@ -75,7 +76,7 @@ impl Default for CrnnConfig {
 }
 
 /// Longest sequence the positional encoding of an attention-only branch covers (frames).
-const MAX_ATTENTION_FRAMES: usize = 4096;
+pub const MAX_ATTENTION_FRAMES: usize = 4096;
 
 /// BatchNorm's running mean and variance with fixed ids instead of burn's random ones: model
 /// files record the ids, and `MerModel::to_bytes` renumbers every other parameter, so that
@@ -94,6 +95,18 @@ impl CrnnConfig {
         let bad = |m: String| Err(ModelError::InvalidConfig(m));
         if self.n_features == 0 || self.conv_filters == 0 || self.hidden == 0 {
             return bad(format!("crnn sizes must be > 0: {self:?}"));
+        }
+        for (name, value, max) in [
+            ("n_features", self.n_features, limits::MAX_FEATURES),
+            ("conv_filters", self.conv_filters, limits::MAX_WIDTH),
+            ("hidden", self.hidden, limits::MAX_WIDTH),
+            ("conv_kernel", self.conv_kernel, limits::MAX_KERNEL),
+            ("rnn_layers", self.rnn_layers, limits::MAX_LAYERS),
+            ("attention_heads", self.attention_heads, limits::MAX_HEADS),
+        ] {
+            if value > max {
+                return bad(format!("crnn {name} {value} is above the limit {max}"));
+            }
         }
         if self.pool_freq == 0 || self.pool_freq > self.n_features {
             return bad(format!(
@@ -126,9 +139,58 @@ impl CrnnConfig {
         Ok(())
     }
 
+    /// Parameters of the network [`init`](Self::init) builds (weights, biases and BatchNorm's
+    /// running statistics: what a model file stores), saturating.
+    pub fn n_params(&self) -> u64 {
+        let sat = |a: usize, b: usize| (a as u64).saturating_mul(b as u64);
+        let linear = |i: usize, o: usize| sat(i, o).saturating_add(o as u64);
+        let f = self.conv_filters;
+        // Convolution weights and biases, BatchNorm's gamma, beta, running mean and variance.
+        let conv =
+            sat(f, self.conv_kernel.saturating_mul(self.conv_kernel)).saturating_add(5 * f as u64);
+        let trunk = self.trunk_width();
+        let (body, width) = if self.rnn_layers == 0 {
+            (linear(trunk, self.hidden), self.hidden)
+        } else {
+            self.cell.stack_params(trunk, self.hidden, self.rnn_layers)
+        };
+        let attention = if self.attention_heads > 0 {
+            // Query, key, value and output projections, then LayerNorm's gamma and beta.
+            linear(width, width)
+                .saturating_mul(4)
+                .saturating_add(2 * width as u64)
+        } else {
+            0
+        };
+        let (n_branches, outputs) = if self.branches { (2, 1) } else { (1, 2) };
+        let branch = body
+            .saturating_add(attention)
+            .saturating_add(linear(width, outputs));
+        conv.saturating_add(branch.saturating_mul(n_branches))
+    }
+
+    /// Floats [`init`](Self::init) allocates besides the parameters: the positional encoding
+    /// of attention-only branches ([`MAX_ATTENTION_FRAMES`] × `hidden` each).
+    pub fn n_buffer_floats(&self) -> u64 {
+        if self.rnn_layers > 0 {
+            return 0;
+        }
+        let n_branches = if self.branches { 2 } else { 1 };
+        (MAX_ATTENTION_FRAMES as u64)
+            .saturating_mul(self.hidden as u64)
+            .saturating_mul(n_branches)
+    }
+
+    /// Longest window the network can run on: [`MAX_ATTENTION_FRAMES`] for attention-only
+    /// branches (their positional encoding ends there), unbounded otherwise.
+    pub fn max_frames(&self) -> Option<usize> {
+        (self.rnn_layers == 0).then_some(MAX_ATTENTION_FRAMES)
+    }
+
     /// Width of the features the convolution block hands to the branches.
     pub fn trunk_width(&self) -> usize {
-        self.conv_filters * (self.n_features / self.pool_freq)
+        self.conv_filters
+            .saturating_mul(self.n_features / self.pool_freq.max(1))
     }
 
     /// Builds the network (call [`validate`](Self::validate) first for a clean error).

@@ -8,6 +8,7 @@ use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ModelError, Result};
+use crate::model::limits;
 use crate::recurrent::{CellKind, RecurrentLayer, recurrent_stack};
 
 /// Configuration of a [`Dblstm`].
@@ -43,7 +44,25 @@ impl DblstmConfig {
                 "dblstm sizes must be > 0: {self:?}"
             )));
         }
+        for (name, value, max) in [
+            ("n_features", self.n_features, limits::MAX_FEATURES),
+            ("hidden", self.hidden, limits::MAX_WIDTH),
+            ("layers", self.layers, limits::MAX_LAYERS),
+        ] {
+            if value > max {
+                return Err(ModelError::InvalidConfig(format!(
+                    "dblstm {name} {value} is above the limit {max}"
+                )));
+            }
+        }
         Ok(())
+    }
+
+    /// Parameters of the network [`init`](Self::init) builds, saturating.
+    pub fn n_params(&self) -> u64 {
+        let (stack, width) =
+            CellKind::BiLstm.stack_params(self.n_features, self.hidden, self.layers);
+        stack.saturating_add((width as u64).saturating_mul(2).saturating_add(2))
     }
 
     /// Builds the network.

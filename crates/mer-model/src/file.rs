@@ -59,7 +59,8 @@ pub struct TrainingInfo {
     /// there was none (a ridge without dynamic validation clips), written as `null`.
     #[serde(deserialize_with = "nan_if_null")]
     pub best_val_loss: f32,
-    /// The full training configuration.
+    /// The training settings (`TrainConfig::recorded`: model and training settings, no run
+    /// options such as the checkpoint folder; older files may hold those too).
     pub config: serde_json::Value,
 }
 
@@ -233,6 +234,136 @@ pub fn load_model_file(path: &Path) -> Result<MerModel> {
     load_model_on(&bytes, path, &Device::flex())
 }
 
+/// Checks everything in a header before anything is allocated from it: the architecture's
+/// sizes (see [`crate::model::limits`]) and that the weights section (`w_len` bytes) can hold
+/// its parameters; the feature spec, standardisation and ridge coefficients against the
+/// feature count, every number finite; window sizes in range.
+fn check_header(h: &ModelHeader, w_len: usize) -> std::result::Result<(), String> {
+    use crate::model::limits::MAX_FRAMES;
+    h.model
+        .validate()
+        .map_err(|e| format!("architecture: {e}"))?;
+    let n = h.model.n_features();
+    let f = &h.features;
+    if f.n_features != n {
+        return Err(format!(
+            "features `{}` have {} values per frame, the architecture reads {n}",
+            f.name, f.n_features
+        ));
+    }
+    if !(f.frame_rate_hz.is_finite() && f.frame_rate_hz > 0.0) {
+        return Err(format!("frame rate {} Hz", f.frame_rate_hz));
+    }
+    let s = &h.standardizer;
+    if s.mean.len() != n || s.std.len() != n {
+        return Err(format!(
+            "standardisation has {} means and {} stds for {n} features",
+            s.mean.len(),
+            s.std.len()
+        ));
+    }
+    if let Some(i) = s.mean.iter().position(|v| !v.is_finite()) {
+        return Err(format!("standardisation mean {i} is {}", s.mean[i]));
+    }
+    if let Some(i) = s.std.iter().position(|v| !(v.is_finite() && *v > 0.0)) {
+        return Err(format!(
+            "standardisation std {i} is {} (must be finite and > 0)",
+            s.std[i]
+        ));
+    }
+    let max_window = h.model.max_frames().unwrap_or(MAX_FRAMES).min(MAX_FRAMES);
+    if h.seq_len == 0 || h.seq_len > max_window {
+        return Err(format!(
+            "window of {} frames (this architecture runs on 1..={max_window})",
+            h.seq_len
+        ));
+    }
+    if h.predict_hop > MAX_FRAMES {
+        return Err(format!(
+            "prediction hop of {} frames (at most {MAX_FRAMES})",
+            h.predict_hop
+        ));
+    }
+    match (&h.model, &h.ridge) {
+        (ModelConfig::Ridge(_), Some(r)) => {
+            if r.weights.len() != 2 * n {
+                return Err(format!(
+                    "ridge has {} weights for {n} features (needs {})",
+                    r.weights.len(),
+                    2 * n
+                ));
+            }
+            if let Some(i) = r.weights.iter().position(|v| !v.is_finite()) {
+                return Err(format!("ridge weight {i} is {}", r.weights[i]));
+            }
+            if r.bias.iter().any(|v| !v.is_finite()) {
+                return Err(format!("ridge bias is {:?}", r.bias));
+            }
+            if r.smooth_frames > MAX_FRAMES {
+                return Err(format!(
+                    "ridge smoothing over {} frames (at most {MAX_FRAMES})",
+                    r.smooth_frames
+                ));
+            }
+            if w_len != 0 {
+                return Err(format!(
+                    "a ridge model has no network weights, found {w_len} bytes"
+                ));
+            }
+        }
+        (ModelConfig::Ridge(_), None) => return Err("ridge model without coefficients".into()),
+        (_, Some(_)) => return Err("ridge coefficients in a neural model".into()),
+        (model, None) => {
+            // burnpack stores each f32 parameter's 4 bytes: the weights section bounds the
+            // network that is built (and so allocated) before the weights are read.
+            let need = model.n_params().saturating_mul(4);
+            if (w_len as u64) < need {
+                return Err(format!(
+                    "weights section of {w_len} bytes cannot hold the architecture's {} parameters ({need} bytes)",
+                    model.n_params()
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Finds the first float tensor of a loaded network that is not f32 or holds NaN/inf, and
+/// names it by its module path.
+#[derive(Default)]
+struct FiniteF32 {
+    path: Vec<String>,
+    problem: Option<String>,
+}
+
+impl burn::module::ModuleVisitor for FiniteF32 {
+    fn enter_module(&mut self, name: &str, _container_type: &str) {
+        self.path.push(name.to_string());
+    }
+
+    fn exit_module(&mut self, _name: &str, _container_type: &str) {
+        self.path.pop();
+    }
+
+    fn visit_float<const D: usize>(
+        &mut self,
+        param: &burn::module::Param<burn::tensor::Tensor<D>>,
+    ) {
+        if self.problem.is_some() {
+            return;
+        }
+        let data = param.val().into_data();
+        let name = self.path.join(".");
+        self.problem = match data.as_slice::<f32>() {
+            Err(_) => Some(format!("`{name}` is {:?}, not f32", data.dtype())),
+            Ok(v) => v
+                .iter()
+                .position(|x| !x.is_finite())
+                .map(|i| format!("`{name}` value {i} of {} is {}", v.len(), v[i])),
+        };
+    }
+}
+
 /// Loads model-file bytes onto `device`; `path` only names the source in errors.
 pub fn load_model_on(bytes: &[u8], path: &Path, device: &Device) -> Result<MerModel> {
     if bytes.len() < 8 || &bytes[..8] != MAGIC {
@@ -284,36 +415,23 @@ pub fn load_model_on(bytes: &[u8], path: &Path, device: &Device) -> Result<MerMo
             ),
         ));
     }
-    header
-        .model
-        .validate()
-        .map_err(|e| corrupt(path, format!("architecture: {e}")))?;
-    if header.standardizer.mean.len() != header.model.n_features()
-        || header.standardizer.std.len() != header.model.n_features()
-    {
-        return Err(corrupt(
-            path,
-            "standardisation length differs from the feature count",
-        ));
-    }
+    check_header(&header, w_len).map_err(|reason| corrupt(path, reason))?;
     let net = match header.model.init_net(device) {
         Some(net) => {
             let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(weights.to_vec()))
                 .map_err(|e| corrupt(path, format!("weights: {e}")))?;
-            Some(
-                net.try_load_record(record)
-                    .map_err(|e| {
-                        corrupt(path, format!("weights do not fit the architecture: {e}"))
-                    })?
-                    .valid(),
-            )
-        }
-        None => {
-            if header.ridge.is_none() {
-                return Err(corrupt(path, "ridge model without coefficients"));
+            let net = net
+                .try_load_record(record)
+                .map_err(|e| corrupt(path, format!("weights do not fit the architecture: {e}")))?
+                .valid();
+            let mut check = FiniteF32::default();
+            net.visit(&mut check);
+            if let Some(reason) = check.problem {
+                return Err(corrupt(path, format!("weights: {reason}")));
             }
-            None
+            Some(net)
         }
+        None => None,
     };
     Ok(MerModel {
         header,

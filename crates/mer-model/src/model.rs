@@ -26,6 +26,31 @@ pub enum ModelConfig {
     Ridge(RidgeConfig),
 }
 
+/// The largest sizes a [`ModelConfig`] may state. [`ModelConfig::validate`] refuses larger
+/// ones, for training and for every model file read (untrusted input), so a file cannot make
+/// `mer` allocate more than these allow; each is far above what any preset uses.
+pub mod limits {
+    /// Features per frame (presets: 40–260).
+    pub const MAX_FEATURES: usize = 1 << 16;
+    /// Convolution filters and hidden units per direction (presets: 8–64).
+    pub const MAX_WIDTH: usize = 4096;
+    /// Recurrent or BLSTM layers per stack (presets: 2).
+    pub const MAX_LAYERS: usize = 16;
+    /// Convolution kernel size (presets: 3).
+    pub const MAX_KERNEL: usize = 15;
+    /// Attention heads (presets: 4).
+    pub const MAX_HEADS: usize = 64;
+    /// Scales of a multi-scale model (presets: 4).
+    pub const MAX_SCALES: usize = 16;
+    /// Frames of a window: training sequence, prediction window, scale, smoothing
+    /// (2^16 frames at 2 Hz: 9 h).
+    pub const MAX_FRAMES: usize = 1 << 16;
+    /// Parameters of a whole network, 4 bytes each (2^27: 512 MiB; presets: up to ~0.3 M).
+    pub const MAX_PARAMS: u64 = 1 << 27;
+    /// Floats a network allocates besides its parameters (positional encodings: 2^22, 16 MiB).
+    pub const MAX_BUFFER_FLOATS: u64 = 1 << 22;
+}
+
 /// The preset names [`ModelConfig::preset`] knows.
 pub const PRESETS: &[&str] = &[
     "crnn",
@@ -123,22 +148,83 @@ impl ModelConfig {
         }
     }
 
+    /// Parameters of the network (what a model file's weights section holds, 4 bytes each;
+    /// 0 for ridge, whose coefficients live in the header), saturating.
+    pub fn n_params(&self) -> u64 {
+        match self {
+            Self::Crnn(c) => c.n_params(),
+            Self::Dblstm(c) => c.n_params(),
+            Self::MultiScale(c) => c.n_params(),
+            Self::Ridge(_) => 0,
+        }
+    }
+
+    /// Floats the network allocates besides its parameters (positional encodings).
+    pub fn n_buffer_floats(&self) -> u64 {
+        match self {
+            Self::Crnn(c) => c.n_buffer_floats(),
+            Self::MultiScale(MultiScaleConfig {
+                scales,
+                net: ScaleNetConfig::Crnn(c),
+            }) => c.n_buffer_floats().saturating_mul(scales.len() as u64),
+            _ => 0,
+        }
+    }
+
+    /// Longest window the network runs on, if it has a limit (attention-only CRNN branches:
+    /// [`crate::crnn::MAX_ATTENTION_FRAMES`]).
+    pub fn max_frames(&self) -> Option<usize> {
+        match self {
+            Self::Crnn(c)
+            | Self::MultiScale(MultiScaleConfig {
+                net: ScaleNetConfig::Crnn(c),
+                ..
+            }) => c.max_frames(),
+            _ => None,
+        }
+    }
+
     /// Whether the model has separate arousal/valence branches (separate training applies).
     pub fn has_branches(&self) -> bool {
         matches!(self, Self::Crnn(c) if c.branches)
     }
 
-    /// Checks the configuration.
+    /// Checks the configuration: sizes in range (see [`limits`]), the network's parameter
+    /// count and extra buffers within [`limits::MAX_PARAMS`] and
+    /// [`limits::MAX_BUFFER_FLOATS`]. Computes nothing big: safe on untrusted configs.
     pub fn validate(&self) -> Result<()> {
         match self {
-            Self::Crnn(c) => c.validate(),
-            Self::Dblstm(c) => c.validate(),
-            Self::MultiScale(c) => c.validate(),
-            Self::Ridge(c) if c.n_features == 0 || c.lambda.is_nan() || c.lambda < 0.0 => Err(
-                ModelError::InvalidConfig(format!("ridge config invalid: {c:?}")),
-            ),
-            Self::Ridge(_) => Ok(()),
+            Self::Crnn(c) => c.validate()?,
+            Self::Dblstm(c) => c.validate()?,
+            Self::MultiScale(c) => c.validate()?,
+            Self::Ridge(c)
+                if c.n_features == 0
+                    || c.n_features > limits::MAX_FEATURES
+                    || !c.lambda.is_finite()
+                    || c.lambda < 0.0 =>
+            {
+                return Err(ModelError::InvalidConfig(format!(
+                    "ridge config invalid (n_features in 1..={}, finite lambda ≥ 0): {c:?}",
+                    limits::MAX_FEATURES
+                )));
+            }
+            Self::Ridge(_) => {}
         }
+        let n = self.n_params();
+        if n > limits::MAX_PARAMS {
+            return Err(ModelError::InvalidConfig(format!(
+                "{n} parameters, above the limit {}",
+                limits::MAX_PARAMS
+            )));
+        }
+        let b = self.n_buffer_floats();
+        if b > limits::MAX_BUFFER_FLOATS {
+            return Err(ModelError::InvalidConfig(format!(
+                "positional encodings of {b} floats, above the limit {} (fewer hidden units or branches)",
+                limits::MAX_BUFFER_FLOATS
+            )));
+        }
+        Ok(())
     }
 
     /// Builds the neural network (`None` for ridge, which has no burn network).

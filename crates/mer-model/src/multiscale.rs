@@ -15,6 +15,7 @@ use crate::crnn::{Crnn, CrnnConfig};
 use crate::data::window_starts;
 use crate::dblstm::{Dblstm, DblstmConfig};
 use crate::error::{ModelError, Result};
+use crate::model::limits;
 
 /// The network run at each scale.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -46,10 +47,31 @@ impl MultiScaleConfig {
                 self.scales
             )));
         }
+        if self.scales.len() > limits::MAX_SCALES
+            || self.scales.iter().any(|&s| s > limits::MAX_FRAMES)
+        {
+            return Err(ModelError::InvalidConfig(format!(
+                "multi-scale takes at most {} scales of at most {} frames, got {:?}",
+                limits::MAX_SCALES,
+                limits::MAX_FRAMES,
+                self.scales
+            )));
+        }
         match &self.net {
             ScaleNetConfig::Crnn(c) => c.validate(),
             ScaleNetConfig::Dblstm(c) => c.validate(),
         }
+    }
+
+    /// Parameters of the network [`init`](Self::init) builds (every scale's sub-network and
+    /// the fusion logits), saturating.
+    pub fn n_params(&self) -> u64 {
+        let net = match &self.net {
+            ScaleNetConfig::Crnn(c) => c.n_params(),
+            ScaleNetConfig::Dblstm(c) => c.n_params(),
+        };
+        let n = self.scales.len() as u64;
+        net.saturating_mul(n).saturating_add(n.saturating_mul(2))
     }
 
     /// Builds the network; fusion weights start equal.

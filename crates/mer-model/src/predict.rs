@@ -31,7 +31,7 @@ impl MerModel {
     /// A song shorter than `seq_len` is one window of its own length.
     pub fn predict(&self, features: &[f32], n_frames: usize) -> Result<Prediction> {
         let f = self.header.model.n_features();
-        if n_frames == 0 || features.len() != n_frames * f {
+        if n_frames == 0 || n_frames.checked_mul(f) != Some(features.len()) {
             return Err(ModelError::FeatureMismatch {
                 expected: f,
                 found: features.len().checked_div(n_frames).unwrap_or(0),
@@ -47,7 +47,8 @@ impl MerModel {
         self.header.standardizer.apply(&mut x);
         let (arousal, valence) = match (&self.net, &self.header.ridge) {
             (Some(net), _) => {
-                let len = self.header.seq_len.clamp(1, n_frames);
+                let max = self.header.model.max_frames().unwrap_or(usize::MAX);
+                let len = self.header.seq_len.min(max).clamp(1, n_frames);
                 let starts = window_starts(n_frames, len, self.header.predict_hop.max(1));
                 let mut sum = vec![[0f64; 2]; n_frames];
                 let mut count = vec![0u32; n_frames];
@@ -82,7 +83,14 @@ impl MerModel {
                     })
                     .unzip()
             }
-            (None, Some(ridge)) => ridge.predict(&x, f),
+            (None, Some(ridge)) if ridge.weights.len() == 2 * f => ridge.predict(&x, f),
+            (None, Some(ridge)) => {
+                return Err(ModelError::InvalidConfig(format!(
+                    "ridge has {} weights for {f} features (needs {})",
+                    ridge.weights.len(),
+                    2 * f
+                )));
+            }
             (None, None) => {
                 return Err(ModelError::InvalidConfig(
                     "model has neither network nor ridge coefficients".into(),

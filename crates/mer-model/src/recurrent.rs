@@ -27,8 +27,39 @@ impl CellKind {
     pub fn output_width(self, hidden: usize) -> usize {
         match self {
             CellKind::Gru | CellKind::Lstm => hidden,
-            CellKind::BiGru | CellKind::BiLstm => 2 * hidden,
+            CellKind::BiGru | CellKind::BiLstm => hidden.saturating_mul(2),
         }
+    }
+
+    /// Parameters of one layer reading `d_input` features with `hidden` units per direction
+    /// (saturating: only compared against limits).
+    pub fn layer_params(self, d_input: usize, hidden: usize) -> u64 {
+        let (d, h) = (d_input as u64, hidden as u64);
+        // Per gate: input weights, hidden weights and two biases (FusedGru: b_ih and b_hh;
+        // burn's Lstm: one bias in each of its two Linear transforms).
+        let per_gate = h.saturating_mul(d.saturating_add(h).saturating_add(2));
+        match self {
+            CellKind::Gru => per_gate.saturating_mul(3),
+            CellKind::BiGru => per_gate.saturating_mul(6),
+            CellKind::Lstm => per_gate.saturating_mul(4),
+            CellKind::BiLstm => per_gate.saturating_mul(8),
+        }
+    }
+
+    /// Parameters of `layers` stacked layers (as [`recurrent_stack`] builds them) and the
+    /// output width of the last.
+    pub fn stack_params(self, d_input: usize, hidden: usize, layers: usize) -> (u64, usize) {
+        if layers == 0 {
+            return (0, d_input);
+        }
+        let width = self.output_width(hidden);
+        let rest = self
+            .layer_params(width, hidden)
+            .saturating_mul(layers as u64 - 1);
+        (
+            self.layer_params(d_input, hidden).saturating_add(rest),
+            width,
+        )
     }
 
     /// Parses `gru`, `lstm`, `bigru`, `bilstm` (case-insensitive).

@@ -91,15 +91,16 @@ impl Ridge {
     }
 
     /// Per-frame predictions for standardised features `[n_frames, n_features]` →
-    /// (`arousal[n_frames]`, `valence[n_frames]`).
+    /// (`arousal[n_frames]`, `valence[n_frames]`). `weights` must hold `2·n_features` values
+    /// (a model file's are checked on load); extra features or weights are ignored.
     pub fn predict(&self, features: &[f32], n_features: usize) -> (Vec<f32>, Vec<f32>) {
         let (a, v): (Vec<f32>, Vec<f32>) = features
             .chunks_exact(n_features)
             .map(|row| {
                 let mut o = [f64::from(self.bias[0]), f64::from(self.bias[1])];
-                for (i, &x) in row.iter().enumerate() {
-                    o[0] += f64::from(x) * f64::from(self.weights[i * 2]);
-                    o[1] += f64::from(x) * f64::from(self.weights[i * 2 + 1]);
+                for (&x, w) in row.iter().zip(self.weights.chunks_exact(2)) {
+                    o[0] += f64::from(x) * f64::from(w[0]);
+                    o[1] += f64::from(x) * f64::from(w[1]);
                 }
                 (o[0] as f32, o[1] as f32)
             })

@@ -109,6 +109,27 @@ impl Default for TrainConfig {
     }
 }
 
+/// [`TrainConfig`] fields that are options of one run (where to keep checkpoints, whether
+/// to resume, show progress or stop early), not settings of the model: left out of the
+/// training configuration a model file records ([`TrainConfig::recorded`]).
+pub const RUN_OPTIONS: [&str; 4] = ["checkpoint_dir", "resume", "progress", "stop_after"];
+
+impl TrainConfig {
+    /// The training settings as a model file records them ([`TrainingInfo::config`]): every
+    /// field but the [`RUN_OPTIONS`], so a model file holds no local paths and two runs with
+    /// the same settings record the same configuration. (Files written before this kept
+    /// them; they still load, the field is free-form JSON.)
+    pub fn recorded(&self) -> serde_json::Value {
+        let mut v = serde_json::to_value(self).unwrap_or_default();
+        if let Some(map) = v.as_object_mut() {
+            for key in RUN_OPTIONS {
+                map.remove(key);
+            }
+        }
+        v
+    }
+}
+
 /// What to train on.
 #[derive(Clone, Debug)]
 pub struct TrainSet<'a> {
@@ -388,6 +409,19 @@ pub fn train(
             cfg.seq_len, cfg.overlap
         )));
     }
+    let max_frames = crate::model::limits::MAX_FRAMES;
+    if cfg.seq_len > max_frames || cfg.predict_hop > max_frames {
+        return Err(ModelError::InvalidConfig(format!(
+            "seq_len {} and predict_hop {} must be at most {max_frames} frames",
+            cfg.seq_len, cfg.predict_hop
+        )));
+    }
+    if let Some(max) = model.max_frames().filter(|&m| cfg.seq_len > m) {
+        return Err(ModelError::InvalidConfig(format!(
+            "seq_len {} is longer than this architecture runs on ({max} frames)",
+            cfg.seq_len
+        )));
+    }
     let n_feat = model.n_features();
     if set.features.n_features != n_feat {
         return Err(ModelError::FeatureMismatch {
@@ -424,7 +458,7 @@ pub fn train(
         datasets: set.datasets.clone(),
         n_train: train_ex.len(),
         n_val: val_ex.len(),
-        config: serde_json::to_value(cfg).unwrap_or_default(),
+        config: cfg.recorded(),
         ..TrainingInfo::default()
     };
     let header = |info: TrainingInfo, ridge: Option<Ridge>| {

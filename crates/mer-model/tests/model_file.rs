@@ -165,3 +165,160 @@ fn same_weights_give_the_same_bytes_whatever_the_param_ids() {
     };
     assert_eq!(relabelled.to_bytes().unwrap(), bytes);
 }
+
+/// `ModelConfig::n_params` (what the loader checks a weights section against before building
+/// anything) is exactly burn's parameter count, for every preset and cell.
+#[test]
+fn parameter_counts_match_the_networks() {
+    use mer_model::crnn::CrnnConfig;
+    use mer_model::model::PRESETS;
+    use mer_model::recurrent::CellKind;
+    let dev = burn::tensor::Device::flex();
+    let mut configs: Vec<ModelConfig> = PRESETS
+        .iter()
+        .map(|p| ModelConfig::preset(p, 40).unwrap())
+        .collect();
+    for cell in [
+        CellKind::Gru,
+        CellKind::Lstm,
+        CellKind::BiGru,
+        CellKind::BiLstm,
+    ] {
+        configs.push(ModelConfig::Crnn(CrnnConfig {
+            n_features: 96,
+            conv_filters: 3,
+            conv_kernel: 5,
+            pool_freq: 7,
+            cell,
+            hidden: 6,
+            rnn_layers: 3,
+            branches: cell == CellKind::Gru,
+            attention_heads: 2,
+            ..CrnnConfig::default()
+        }));
+    }
+    for c in &configs {
+        let net = c.init_net(&dev);
+        let burn = net
+            .as_ref()
+            .map_or(0, |n| burn::module::Module::num_params(n));
+        assert_eq!(c.n_params(), burn as u64, "{c:?}");
+    }
+}
+
+/// A header is checked before anything is allocated from it: sizes, the weights section
+/// against the architecture, NaN/inf anywhere, window lengths; each a one-line error naming
+/// the file.
+#[test]
+fn hostile_headers_and_weights_are_refused() {
+    let [ridge, crnn] = <[MerModel; 2]>::try_from(models()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("hostile.mermodel");
+    let refused = |m: &MerModel, what: &str| {
+        m.save_file(&path).unwrap();
+        let e = load_model_file(&path).expect_err(what).to_string();
+        assert!(e.starts_with(&path.display().to_string()), "{what}: {e}");
+        assert!(!e.contains('\n'), "{e}");
+        e
+    };
+    let mut m = crnn.clone();
+    if let ModelConfig::Crnn(c) = &mut m.header.model {
+        c.hidden = 1000; // within the limits, but the weights hold 32 units
+    }
+    let e = refused(&m, "network larger than its weights");
+    assert!(e.contains("cannot hold"), "{e}");
+    let mut m = crnn.clone();
+    if let ModelConfig::Crnn(c) = &mut m.header.model {
+        c.n_features = 1 << 40;
+    }
+    refused(&m, "absurd feature count");
+    let mut m = crnn.clone();
+    m.header.seq_len = usize::MAX;
+    refused(&m, "absurd window");
+    let mut m = crnn.clone();
+    m.header.standardizer.std[3] = 0.0;
+    assert!(refused(&m, "zero std").contains("std 3"));
+    let mut m = crnn.clone();
+    m.header.standardizer.mean.pop();
+    refused(&m, "short standardisation");
+    let mut m = ridge.clone();
+    m.header.ridge.as_mut().unwrap().weights.pop();
+    assert!(refused(&m, "short ridge").contains("79 weights"));
+    let mut m = ridge.clone();
+    m.header.ridge.as_mut().unwrap().weights[5] = f32::INFINITY;
+    refused(&m, "inf ridge weight");
+    // A NaN inside the network's weights, found by its module path.
+    let bytes = crnn.to_bytes().unwrap();
+    let mut net = crnn.net.clone().unwrap();
+    if let mer_model::Net::Crnn(c) = &mut net {
+        let w = c.branches[1].head.weight.val();
+        let mut v: Vec<f32> = w.to_data().try_to_vec().unwrap();
+        v[0] = f32::NAN;
+        let t = burn::tensor::Tensor::<2>::from_data(
+            burn::tensor::TensorData::new(v, w.dims()),
+            &crnn.device,
+        );
+        c.branches[1].head.weight = burn::module::Param::from_tensor(t);
+    }
+    let m = MerModel {
+        net: Some(net),
+        ..crnn.clone()
+    };
+    let e = refused(&m, "NaN weight");
+    assert!(
+        e.contains("branches.1.head.weight") && e.contains("NaN"),
+        "{e}"
+    );
+    assert!(load_model(&bytes).is_ok());
+}
+
+/// Training records the model and training settings, not the run's options (checkpoint
+/// folder, resume, progress, stop_after): no local path in a model file.
+#[test]
+fn training_config_in_the_file_holds_no_run_options() {
+    let n = 4;
+    let clip = |c: usize| Example {
+        id: format!("c{c}"),
+        features: (0..30 * n)
+            .map(|i| ((i * 31 + c * 7) % 17) as f32)
+            .collect(),
+        n_frames: 30,
+        static_av: Some([0.1 * c as f32, -0.1]),
+        ..Default::default()
+    };
+    let clips: Vec<Example> = (0..4).map(clip).collect();
+    let set = mer_model::TrainSet {
+        train: &clips,
+        val: None,
+        features: FeatureSpec {
+            name: "synthetic".into(),
+            version: "1".into(),
+            n_features: n,
+            frame_rate_hz: 2.0,
+        },
+        datasets: vec![],
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = mer_model::TrainConfig {
+        checkpoint_dir: Some(dir.path().to_path_buf()),
+        resume: true,
+        progress: true,
+        stop_after: Some(3),
+        ..mer_model::TrainConfig::default()
+    };
+    let model = ModelConfig::preset("ridge", n).unwrap();
+    let dev = burn::tensor::Device::flex();
+    let (m, _) = mer_model::train(&model, &set, &cfg, &dev).unwrap();
+    let recorded = &m.header.training.config;
+    let map = recorded.as_object().unwrap();
+    for key in mer_model::train::RUN_OPTIONS {
+        assert!(!map.contains_key(key), "{key} recorded: {recorded}");
+    }
+    assert_eq!(map["seq_len"], 60);
+    assert_eq!(map["lr"], 1e-3);
+    let text = String::from_utf8_lossy(&m.to_bytes().unwrap()).to_string();
+    assert!(
+        !text.contains(&dir.path().display().to_string()),
+        "path in the file"
+    );
+}
