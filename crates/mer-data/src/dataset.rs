@@ -381,15 +381,17 @@ pub struct Problem {
 }
 
 impl fmt::Display for Problem {
+    /// One line (ids and cells quoted from the file have their line breaks escaped).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.file.display())?;
+        let mut s = self.file.display().to_string();
         if let Some(line) = self.line {
-            write!(f, ":{line}")?;
+            s += &format!(":{line}");
         }
         if let Some(id) = &self.id {
-            write!(f, ": id {id}")?;
+            s += &format!(": id {id}");
         }
-        write!(f, ": {}", self.kind)
+        s += &format!(": {}", self.kind);
+        f.write_str(&crate::table::one_line(&s))
     }
 }
 

@@ -24,7 +24,8 @@ pub struct FrameFeatures {
 pub fn read_deam_features(path: &Path) -> Result<FrameFeatures, DataError> {
     let t = Table::read(path, b';')?;
     if t.column("frameTime") != Some(0) {
-        let shown: String = t.header.join(";").chars().take(80).collect();
+        let shown =
+            crate::table::one_line(&t.header.join(";").chars().take(80).collect::<String>());
         let hint = if t.header.len() == 1 && shown.contains(',') {
             " (wrong delimiter? DEAM features are `;`-separated)"
         } else {

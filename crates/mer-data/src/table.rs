@@ -13,6 +13,20 @@ pub(crate) struct Table {
     pub rows: Vec<(u64, Vec<String>)>,
 }
 
+/// `s` on one line: line breaks and other control characters escaped (`\n`), so a message
+/// that quotes a file's text (a quoted field may hold a newline) stays one line.
+pub(crate) fn one_line(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 /// Strips the padding some publishers put around fields (emoMusic pads with tabs inside the
 /// quotes), and a UTF-8 byte-order mark.
 pub(crate) fn clean(s: &str) -> &str {
@@ -77,7 +91,7 @@ impl Table {
         } else {
             ""
         };
-        let shown: String = found.chars().take(120).collect();
+        let shown = one_line(&found.chars().take(120).collect::<String>());
         DataError::BadHeader {
             path: self.path.clone(),
             line: 1,

@@ -6,6 +6,7 @@ mod cache;
 mod common;
 mod contract;
 mod fixtures;
+mod fuzz;
 mod layouts;
 mod real;
 mod splits;
