@@ -48,7 +48,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::find::{AudioIndex, find_file, walk};
-use crate::table::{Problems, SeenIds, Table, parse_label, parse_std, soften};
+use crate::table::{Problems, SeenIds, Table, one_line, parse_label, parse_std, soften};
 use crate::{
     DataError, Dataset, DynamicAV, Format, Item, Labels, Problem, ProblemKind, Scale, Split,
     StaticAV, Subset,
@@ -338,7 +338,10 @@ fn read_wide(path: &Path, is_std: bool, problems: &mut Vec<Problem>) -> Result<W
             .strip_prefix("sample_")
             .and_then(|r| r.strip_suffix("ms"))
             .and_then(|n| n.parse::<u32>().ok())
-            .ok_or_else(|| bad_header(format!("column `{h}` is not `sample_<ms>ms`")))?;
+            .ok_or_else(|| {
+                let shown = one_line(&h.chars().take(60).collect::<String>());
+                bad_header(format!("column `{shown}` is not `sample_<ms>ms`"))
+            })?;
         times_ms.push(ms);
         cols.push(i);
     }
