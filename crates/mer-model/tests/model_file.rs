@@ -199,9 +199,7 @@ fn parameter_counts_match_the_networks() {
     }
     for c in &configs {
         let net = c.init_net(&dev);
-        let burn = net
-            .as_ref()
-            .map_or(0, |n| burn::module::Module::num_params(n));
+        let burn = net.as_ref().map_or(0, burn::module::Module::num_params);
         assert_eq!(c.n_params(), burn as u64, "{c:?}");
     }
 }
