@@ -28,6 +28,7 @@
 
 mod decode;
 mod error;
+mod id3;
 mod lame;
 mod rational;
 mod resample;

@@ -28,6 +28,9 @@ use realfft::{ComplexToReal, RealFftPlanner, RealToComplex};
 /// Terms of the output spectrum with a filter gain below this (relative to the DC gain) are
 /// left out: 200 dB down, far below `f32` resolution.
 pub(crate) const NEGLIGIBLE: f64 = 1e-10;
+/// Blocks with a sample above this magnitude are scaled down before the FFT (see
+/// [`FftBlocks::process`]).
+const HUGE: f32 = 1e30;
 /// Smallest FFT length on the input side: below it, the FFTs' fixed costs dominate.
 const MIN_FFT_IN: usize = 8192;
 /// The input FFT spans at least this many times the filter (`2·lead`), so that at least
@@ -195,7 +198,18 @@ impl FftBlocks {
     /// Resamples one block: `segment` holds `n_in` input samples starting `lead` samples before
     /// the first output time; appends the block's `hop_out` output samples to `out`.
     pub(crate) fn process(&mut self, segment: &[f32], out: &mut Vec<f32>) -> Result<(), String> {
+        // The FFT sums a block: samples near f32's limit (a crafted float WAV) would overflow
+        // to infinity where the FIR does not; scale such a block by a power of two (exact).
+        let peak = segment.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+        let scale = if peak > HUGE {
+            2f32.powi(-(peak.log2().ceil() as i32))
+        } else {
+            1.0
+        };
         self.buf_in.copy_from_slice(segment);
+        if scale != 1.0 {
+            self.buf_in.iter_mut().for_each(|v| *v *= scale);
+        }
         self.fft
             .process_with_scratch(&mut self.buf_in, &mut self.spec_in, &mut self.scratch_fw)
             .map_err(|e| e.to_string())?;
@@ -214,7 +228,12 @@ impl FftBlocks {
         self.ifft
             .process_with_scratch(&mut self.spec_out, &mut self.buf_out, &mut self.scratch_inv)
             .map_err(|e| e.to_string())?;
-        out.extend_from_slice(&self.buf_out[self.lead_out..self.lead_out + self.hop_out]);
+        let block = &self.buf_out[self.lead_out..self.lead_out + self.hop_out];
+        if scale == 1.0 {
+            out.extend_from_slice(block);
+        } else {
+            out.extend(block.iter().map(|v| v / scale));
+        }
         Ok(())
     }
 }
