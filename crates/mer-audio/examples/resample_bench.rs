@@ -4,12 +4,18 @@
 //! cargo build --release -p mer-audio --example resample_bench
 //! target/release/examples/resample_bench speed FILE...   # min of 7 runs, this thread
 //! target/release/examples/resample_bench passband        # gain (dB) vs frequency
+//! target/release/examples/resample_bench time FILE SECONDS RATE_OUT REPEAT OUT.f32
 //! ```
 //!
 //! `speed`: per file, decode time (mono, the file's rate) and the time to resample its first
 //! 30 s (in memory, streamed through `StreamResampler`) to 16 kHz and 44.1 kHz, each scaled to
 //! 30 s of audio. `passband`: the gain of sines at fractions of the lower Nyquist frequency for
 //! 44.1 → 16 kHz and 22.05 → 16 kHz (musicnn's input), and the −0.1/−1/−3 dB points.
+//! `time` (for `bench/resample_bench.sh`): FILE decoded at its own rate and repeated to
+//! SECONDS, resampled to RATE_OUT by `StreamResampler::new` and by
+//! `StreamResampler::new_rubato_sinc`, min of REPEAT runs each; prints one JSON line
+//! `{"rate_in", "rate_out", "seconds", "mer_ms", "rubato_ms"}` and writes the input samples
+//! (raw little-endian f32) to OUT.f32 for the reference to read.
 
 use std::time::{Duration, Instant};
 
@@ -27,7 +33,16 @@ fn min_time<T>(n: usize, mut f: impl FnMut() -> T) -> (Duration, T) {
 }
 
 fn resample(x: &[f32], rin: u32, rout: u32) -> Vec<f32> {
-    let mut r = StreamResampler::new(rin, rout).expect("valid rates");
+    stream(
+        StreamResampler::new(rin, rout).expect("valid rates"),
+        x,
+        rin,
+        rout,
+    )
+}
+
+/// `x` through `r` (`rin` → `rout` Hz) in pieces of 4608 samples (4 MP3 frames), flushed.
+fn stream(mut r: StreamResampler, x: &[f32], rin: u32, rout: u32) -> Vec<f32> {
     let mut out = Vec::with_capacity(x.len() * rout as usize / rin as usize + 16);
     for piece in x.chunks(4608) {
         r.push(piece, &mut out).expect("resample");
@@ -130,11 +145,47 @@ fn passband() {
     }
 }
 
+/// `time FILE SECONDS RATE_OUT REPEAT OUT.f32` (see the module doc).
+fn time(args: &[String]) {
+    let [file, seconds, rate_out, repeat, dump] = args else {
+        eprintln!("usage: resample_bench time FILE SECONDS RATE_OUT REPEAT OUT.f32");
+        std::process::exit(2);
+    };
+    let seconds: f64 = seconds.parse().expect("SECONDS");
+    let rout: u32 = rate_out.parse().expect("RATE_OUT");
+    let repeat: usize = repeat.parse().expect("REPEAT");
+    let audio = mer_audio::load(file.as_ref(), None).expect("decode");
+    let rin = audio.sample_rate;
+    let n = (seconds * rin as f64) as usize;
+    let x: Vec<f32> = audio.samples.iter().copied().cycle().take(n).collect();
+    let bytes: Vec<u8> = x.iter().flat_map(|v| v.to_le_bytes()).collect();
+    std::fs::write(dump, bytes).expect("write OUT.f32");
+    let ms = |sinc: bool| {
+        let (t, _) = min_time(repeat, || {
+            let r = if sinc {
+                StreamResampler::new_rubato_sinc(rin, rout)
+            } else {
+                StreamResampler::new(rin, rout)
+            };
+            stream(r.expect("valid rates"), &x, rin, rout)
+        });
+        t.as_secs_f64() * 1e3
+    };
+    let (mer_ms, rubato_ms) = (ms(false), ms(true));
+    println!(
+        "{{\"rate_in\": {rin}, \"rate_out\": {rout}, \"seconds\": {seconds}, \"mer_ms\": {mer_ms:.3}, \"rubato_ms\": {rubato_ms:.3}}}"
+    );
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("speed") => speed(&args[1..]),
         Some("passband") => passband(),
-        _ => eprintln!("usage: resample_bench speed FILE... | resample_bench passband"),
+        Some("time") => time(&args[1..]),
+        _ => eprintln!(
+            "usage: resample_bench speed FILE... | resample_bench passband | \
+             resample_bench time FILE SECONDS RATE_OUT REPEAT OUT.f32"
+        ),
     }
 }

@@ -7,7 +7,6 @@ use symphonia::core::codecs::audio::{AudioDecoder, AudioDecoderOptions};
 use symphonia::core::errors::Error as SymError;
 use symphonia::core::formats::probe::Hint;
 use symphonia::core::formats::{FormatOptions, FormatReader, TrackType};
-use symphonia::core::io::MediaSourceStream;
 use symphonia::core::meta::MetadataOptions;
 
 use crate::AudioError;
@@ -76,7 +75,11 @@ impl Decoder {
             path: path.to_path_buf(),
             io,
         })?;
-        let mss = MediaSourceStream::new(Box::new(file), Default::default());
+        // Past any ID3v2 tags (id3.rs): symphonia's probe gives up after 1 MB of them.
+        let mss = crate::id3::media_source(file).map_err(|io| AudioError::Open {
+            path: path.to_path_buf(),
+            io,
+        })?;
         let mut hint = Hint::new();
         if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
             hint.with_extension(ext);

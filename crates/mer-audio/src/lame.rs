@@ -17,21 +17,7 @@ const DECODER_DELAY: u32 = 529;
 /// tag CRC; `None` when there is no such tag.
 pub(crate) fn lame_start_trim(path: &Path) -> Option<u32> {
     let mut f = File::open(path).ok()?;
-    // Skip any ID3v2 tags (syncsafe sizes, optional footer).
-    let mut pos = 0u64;
-    loop {
-        let mut h = [0u8; 10];
-        f.seek(SeekFrom::Start(pos)).ok()?;
-        f.read_exact(&mut h).ok()?;
-        if &h[..3] != b"ID3" {
-            break;
-        }
-        let size = h[6..10]
-            .iter()
-            .fold(0u64, |acc, &b| (acc << 7) | (b & 0x7f) as u64);
-        let footer = if h[5] & 0x10 != 0 { 10 } else { 0 };
-        pos += 10 + size + footer;
-    }
+    let pos = crate::id3::tags_end(&mut f).ok()?;
     let mut buf = vec![0u8; 8192];
     f.seek(SeekFrom::Start(pos)).ok()?;
     let n = read_up_to(&mut f, &mut buf)?;

@@ -2,9 +2,9 @@
 //!
 //! Any file symphonia can read (MP3, WAV PCM 16/24/32-bit and float, FLAC, OGG Vorbis,
 //! AAC/M4A, ALAC, AIFF) is decoded packet by packet, downmixed to mono as the mean of its
-//! channels, and optionally resampled (rubato's sinc resampler, set to libsoxr "HQ"'s pass
-//! band, as `librosa.load` resamples), so a one-hour file streams through in
-//! bounded memory. MP3 encoder delay and padding are trimmed (gapless decoding), as
+//! channels, and optionally resampled (a polyphase sinc FIR computed by FFT blocks, set to
+//! libsoxr "HQ"'s pass band, as `librosa.load` resamples), so a one-hour file streams through
+//! in bounded memory. MP3 encoder delay and padding are trimmed (gapless decoding), as
 //! libsndfile/mpg123 do, so sample times agree with librosa's `librosa.load`.
 //!
 //! - [`load`]: a whole file into memory, mono, at an optional target rate.
@@ -28,7 +28,9 @@
 
 mod decode;
 mod error;
+mod id3;
 mod lame;
+mod rational;
 mod resample;
 mod sniff;
 mod stream;

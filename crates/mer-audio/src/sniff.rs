@@ -7,7 +7,6 @@ use std::path::Path;
 use symphonia::core::errors::Error as SymError;
 use symphonia::core::formats::probe::Hint;
 use symphonia::core::formats::{FormatOptions, TrackType};
-use symphonia::core::io::MediaSourceStream;
 use symphonia::core::meta::MetadataOptions;
 
 /// Extensions (lower case) of the formats this build decodes, as enabled in the workspace's
@@ -31,7 +30,8 @@ pub fn has_audio_extension(path: &Path) -> bool {
 /// audio track whose codec has a decoder here. Returns the container's short name (`"mp3"`,
 /// `"wav"`, `"flac"`, `"ogg"`, `"isomp4"`, `"aiff"`, `"adts"`), or `None` for anything else
 /// (text, images, empty files, video without decodable audio). Reads the first bytes only for
-/// most files (a file with no audio marker is scanned up to symphonia's 1 MB probe limit).
+/// most files, after any leading ID3v2 tags (a file with no audio marker is scanned up to
+/// symphonia's 1 MB probe limit).
 ///
 /// Errors are I/O errors opening or reading the file (e.g. permissions), not "not audio".
 pub fn sniff(path: &Path) -> std::io::Result<Option<&'static str>> {
@@ -40,7 +40,7 @@ pub fn sniff(path: &Path) -> std::io::Result<Option<&'static str>> {
     if !meta.is_file() || meta.len() == 0 {
         return Ok(None);
     }
-    let mss = MediaSourceStream::new(Box::new(file), Default::default());
+    let mss = crate::id3::media_source(file)?;
     let reader = match symphonia::default::get_probe().probe(
         &Hint::new(),
         mss,

@@ -52,6 +52,64 @@ fn broken_lame_crc_decodes_like_the_intact_file() {
     );
 }
 
+/// An ID3v2.3 tag of `picture_bytes` bytes of cover art (an `APIC` frame holding a JPEG
+/// header and pseudo-random bytes, as compressed image data looks: frame syncs included), a
+/// title and 1 kB of padding.
+fn id3v2_tag_with_picture(picture_bytes: usize) -> Vec<u8> {
+    fn frame(id: &[u8; 4], content: &[u8]) -> Vec<u8> {
+        let mut f = id.to_vec();
+        f.extend((content.len() as u32).to_be_bytes()); // ID3v2.3: plain 32-bit size
+        f.extend([0, 0]); // flags
+        f.extend(content);
+        f
+    }
+    let mut apic = b"\x00image/jpeg\x00\x03cover\x00\xff\xd8\xff\xe0".to_vec();
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    while apic.len() < picture_bytes {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        apic.extend(state.to_le_bytes());
+    }
+    let mut body = frame(b"TIT2", b"\x00a title");
+    body.extend(frame(b"APIC", &apic));
+    body.resize(body.len() + 1024, 0);
+    let size = body.len() as u32;
+    let mut tag = b"ID3\x03\x00\x00".to_vec();
+    tag.extend((0..4).rev().map(|i| ((size >> (7 * i)) & 0x7f) as u8)); // syncsafe
+    tag.extend(body);
+    tag
+}
+
+/// An MP3 behind ID3v2 tags larger than symphonia's 1 MB probe limit (embedded cover art)
+/// decodes to exactly the samples of the untagged file, and is recognised as MP3 by content.
+#[test]
+fn big_id3v2_tags_are_skipped() {
+    let p = clip("deam2-3_44k_stereo.mp3");
+    let audio = std::fs::read(&p).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let tagged = dir.path().join("tagged.mp3");
+    // Two tags in a row, as some taggers leave them: 1.5 MB and 300 kB.
+    let mut bytes = id3v2_tag_with_picture(1_500_000);
+    bytes.extend(id3v2_tag_with_picture(300_000));
+    assert!(bytes.len() > 1 << 20);
+    bytes.extend(&audio);
+    std::fs::write(&tagged, &bytes).unwrap();
+    let a = load(&p, None).unwrap();
+    let b = load(&tagged, None).unwrap();
+    assert_eq!(a.samples.len(), 441_000, "10 s at 44.1 kHz");
+    assert!(
+        a.samples == b.samples,
+        "samples differ from the untagged file's"
+    );
+    assert!(b.warnings.is_empty(), "{:?}", b.warnings);
+    // Resampled too (the path musicnn's input takes).
+    let a16 = load(&p, Some(16_000)).unwrap();
+    let b16 = load(&tagged, Some(16_000)).unwrap();
+    assert!(a16.samples == b16.samples);
+    assert_eq!(mer_audio::walk::sniff(&tagged).unwrap(), Some("mp3"));
+}
+
 /// NaN or infinity in a float WAV is a decode error naming the file, not a NaN feature.
 #[test]
 fn non_finite_samples_are_an_error() {

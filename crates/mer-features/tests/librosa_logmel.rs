@@ -5,8 +5,8 @@
 //! dominated by decoder rounding):
 //! - native 44.1 kHz files: max |ours − librosa| ≤ 1e-3;
 //! - files resampled to 44.1 kHz (from 22.05, 32 and 48 kHz): 99th percentile of
-//!   |ours − librosa| ≤ 0.05 (librosa resamples with libsoxr "HQ", we with rubato's FFT
-//!   resampler configured to the same passband; the residue sits in the top bands, near the
+//!   |ours − librosa| ≤ 0.05 (librosa resamples with libsoxr "HQ", we with mer-audio's
+//!   windowed-sinc FIR fit to the same passband; the residue sits in the top bands, near the
 //!   source's Nyquist).
 //!
 //! The 2 Hz pooled frames are checked with the same bounds, over the pooled bins whose every
