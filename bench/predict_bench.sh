@@ -10,7 +10,9 @@
 # bf16); "default" is what mer runs by default on this CPU.
 #
 # Usage: bench/predict_bench.sh [DATA]   (needs lame; creates scripts/.venv-vibenet)
-# Env: REPEATS (3), CLIPS (4).
+# Env: REPEATS (3), CLIPS (4). All times are CPU seconds of the process (all threads; mer with
+# one rayon thread, vibenet with one onnxruntime thread), so that a loaded machine inflates them
+# less than wall time would (shared caches and memory bandwidth still do).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA=${1:-${MER_DATA:-../shared/data}}
@@ -22,8 +24,8 @@ if [ ! -x "$VENV/bin/python" ]; then
   "$VENV/bin/pip" install -q vibenet==0.1.0
 fi
 CLIPS=${CLIPS:-4}
-cargo build --release -p mer --quiet
-cargo build --release -p mer-predict --example time_stages --quiet
+# The workspace's feature set (as CI builds it), so that burn is not rebuilt for a `-p` subset.
+cargo build --release --workspace --bins --examples --quiet
 MER="$CARGO_TARGET_DIR/release/mer"
 STAGES="$CARGO_TARGET_DIR/release/examples/time_stages"
 TMP=$(mktemp -d)
@@ -56,13 +58,17 @@ stages() { # label env-precision model file -> "decode resample features network
   local prec=$2 model=$3 f=$4
   MER_MUSICNN_PRECISION=$prec one "$STAGES" "$model" "$f" "$REPEATS" | awk '{print $3, $5, $7, $9, $11}'
 }
-process() { # env-precision model file -> seconds per `mer predict` process (load included)
-  local prec=$1 model=$2 f=$3 t0 t1
+process() { # env-precision model file -> CPU seconds per `mer predict` process (load included)
+  local prec=$1 model=$2 f=$3
   MER_MUSICNN_PRECISION=$prec one "$MER" predict -j 1 --model "$model" "$f" > /dev/null # warm-up
-  t0=$(date +%s.%N)
-  for _ in $(seq "$REPEATS"); do MER_MUSICNN_PRECISION=$prec one "$MER" predict -j 1 --model "$model" "$f" > /dev/null; done
-  t1=$(date +%s.%N)
-  python3 -c "print(f'{($t1 - $t0) / $REPEATS:.4f}')"
+  MER_MUSICNN_PRECISION=$prec python3 - "$REPEATS" "$MER" predict -j 1 --model "$model" "$f" <<'PY'
+import resource, subprocess, sys
+n = int(sys.argv[1])
+for _ in range(n):
+    subprocess.run(["taskset", "-c", "0"] + sys.argv[2:], stdout=subprocess.DEVNULL, check=True)
+r = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(f"{(r.ru_utime + r.ru_stime) / n:.4f}")
+PY
 }
 echo "files: ${#CLIP_FILES[@]} 30 s 4Q clips (${CLIP_FILES[*]##*/}); 5-minute track (DEAM clips, 44.1 kHz stereo 192 kbit/s)"
 echo "CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2-); load: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -92,7 +98,7 @@ def mean(label, kind, i):
     v = [r[i] for r in rows[(label, kind)] if r[i] is not None]
     return sum(v) / len(v) if v else None
 cols = ["decode", "resample", "features", "network", "total", "process"]
-print("seconds per file (mean over files), one thread; total = predict_file with the model loaded;")
+print("CPU seconds per file (mean over files), one thread; total = predict_file with the model loaded;")
 print("process = one `mer predict` process per file (start-up and model load included)")
 for kind, name in [("clip", "30 s clip"), ("long", "5 min track")]:
     print(f"\n{name}:")

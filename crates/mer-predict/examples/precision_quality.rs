@@ -1,5 +1,5 @@
 //! The default model's answers with musicnn in f32 (burn, the reference) and in another
-//! precision (default bf16), file by file, with the CPU time of each: one CSV row per file
+//! precision (default bf16), file by file, with the CPU time of each (all threads): one CSV row per file
 //! (`file,arousal_f32,valence_f32,arousal_P,valence_P,max_2hz_diff,seconds_f32,seconds_P`)
 //! on stdout, a summary (max and mean |diff|, quadrant changes, time ratio) on stderr.
 //!
@@ -8,10 +8,19 @@
 //! ```
 //! `bench/precision_quality.py` adds the labels (4Q accuracy, MUSIFEAST-17 r) of both columns.
 
-use std::time::Instant;
-
 use mer_musicnn::Precision;
 use mer_predict::{Predictor, SongPrediction};
+
+/// CPU seconds used so far by all threads of this process (Linux; so that other processes on
+/// a loaded machine do not count).
+fn cpu_seconds() -> f64 {
+    let ns: u64 = std::fs::read_dir("/proc/self/task")
+        .expect("/proc/self/task")
+        .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("schedstat")).ok())
+        .filter_map(|s| s.split_whitespace().next()?.parse::<u64>().ok())
+        .sum();
+    ns as f64 * 1e-9
+}
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
@@ -30,9 +39,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let other = Predictor::default_model()?.with_precision(precision);
     let timed =
         |p: &Predictor, f: &str| -> Result<(SongPrediction, f64), Box<dyn std::error::Error>> {
-            let t = Instant::now();
+            let t = cpu_seconds();
             let r = p.predict_file(f.as_ref())?;
-            Ok((r, t.elapsed().as_secs_f64()))
+            Ok((r, cpu_seconds() - t))
         };
     println!(
         "file,arousal_f32,valence_f32,arousal_{p},valence_{p},max_2hz_diff,seconds_f32,seconds_{p}",

@@ -1,5 +1,6 @@
-//! Where one model's time goes on one file, on the calling thread, mean of REPEATS runs after
-//! a warm-up (model loaded once): decode alone (the floor: the file's own rate), resample (decode
+//! Where one model's time goes on one file, mean of REPEATS runs after a warm-up (model loaded
+//! once), in CPU seconds of the whole process (all its threads, from /proc/self/task/*/schedstat,
+//! so that other processes on a loaded machine do not count; run it with RAYON_NUM_THREADS=1): decode alone (the floor: the file's own rate), resample (decode
 //! + resample to the model's rate, minus decode), features (the model's log-mel of those
 //! samples), network (`predict_samples` on them minus features: network, head, pooling), and
 //! `predict_file` end to end. One line: `MODEL decode D resample R features F network N total T`
@@ -9,16 +10,24 @@
 //! RAYON_NUM_THREADS=1 taskset -c 0 target/release/examples/time_stages default|fast FILE [REPEATS]
 //! ```
 
-use std::time::Instant;
-
 use mer_predict::{ModelChoice, Predictor};
 
+/// CPU seconds used so far by all threads of this process (Linux).
+fn cpu_seconds() -> f64 {
+    let ns: u64 = std::fs::read_dir("/proc/self/task")
+        .expect("/proc/self/task")
+        .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("schedstat")).ok())
+        .filter_map(|s| s.split_whitespace().next()?.parse::<u64>().ok())
+        .sum();
+    ns as f64 * 1e-9
+}
+
 fn mean_secs(n: u32, mut f: impl FnMut()) -> f64 {
-    let t = Instant::now();
+    let t = cpu_seconds();
     for _ in 0..n {
         f();
     }
-    t.elapsed().as_secs_f64() / f64::from(n)
+    (cpu_seconds() - t) / f64::from(n)
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
