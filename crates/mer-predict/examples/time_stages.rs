@@ -1,10 +1,11 @@
 //! Where one model's time goes on one file, mean of REPEATS runs after a warm-up (model loaded
-//! once), in CPU seconds of the whole process (all its threads, from /proc/self/task/*/schedstat,
-//! so that other processes on a loaded machine do not count; run it with RAYON_NUM_THREADS=1): decode alone (the floor: the file's own rate), resample (decode
-//! + resample to the model's rate, minus decode), features (the model's log-mel of those
-//! samples), network (`predict_samples` on them minus features: network, head, pooling), and
-//! `predict_file` end to end. One line: `MODEL decode D resample R features F network N total T`
-//! (seconds). Used by `bench/predict_bench.sh`.
+//! once), in CPU seconds of the whole process (all its threads, from
+//! /proc/self/task/*/schedstat, so that other processes on a loaded machine do not count; run
+//! it with RAYON_NUM_THREADS=1): decode alone (the floor: the file's own rate), resample
+//! (decode and resample to the model's rate, minus decode), features (the model's log-mel of
+//! those samples), network (`predict_samples` on them minus features: network, head, pooling),
+//! and `predict_file` end to end. One line: `MODEL decode D resample R features F network N
+//! total T` (seconds). Used by `bench/predict_bench.sh`.
 //!
 //! ```text
 //! RAYON_NUM_THREADS=1 taskset -c 0 target/release/examples/time_stages default|fast FILE [REPEATS]
