@@ -1,10 +1,18 @@
 #!/usr/bin/env bash
-# mer predict (default and fast models) vs vibenet 0.1.0, end to end per file (decode,
-# features, model), one thread each (taskset to one CPU, `mer -j 1`, onnxruntime 1 thread),
-# in one run, on a 30 s clip (4Q, 22.05 kHz mono MP3) and a 5-minute 44.1 kHz stereo MP3
-# (DEAM sample clips concatenated with LAME). Prints seconds per file and the ratios.
+# mer predict (default model in bf16 and in f32, fast model) vs vibenet 0.1.0, end to end per
+# file, one thread each (taskset to one CPU, RAYON_NUM_THREADS=1, onnxruntime 1 thread), in one
+# run, on CLIPS 30 s clips (4Q, 22.05 kHz mono MP3, one per quadrant first) and a 5-minute
+# 44.1 kHz stereo MP3 (DEAM sample clips concatenated with LAME). For each model, with the model
+# loaded once (as vibenet is timed), the breakdown (examples/time_stages.rs): decode alone (the
+# floor), resample, features (log-mel), network (+ head); and `mer predict` per process (start-up
+# and model load included). Prints seconds per file and the ratios to vibenet and to the floor.
+# "default f32" is the default with MER_MUSICNN_PRECISION=f32 (the reference path, as before
+# bf16); "default" is what mer runs by default on this CPU.
 #
 # Usage: bench/predict_bench.sh [DATA]   (needs lame; creates scripts/.venv-vibenet)
+# Env: REPEATS (3), CLIPS (4). All times are CPU seconds of the process (all threads; mer with
+# one rayon thread, vibenet with one onnxruntime thread), so that a loaded machine inflates them
+# less than wall time would (shared caches and memory bandwidth still do).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA=${1:-${MER_DATA:-../shared/data}}
@@ -15,12 +23,15 @@ if [ ! -x "$VENV/bin/python" ]; then
   python3 -m venv "$VENV"
   "$VENV/bin/pip" install -q vibenet==0.1.0
 fi
-cargo build --release -p mer --quiet
+CLIPS=${CLIPS:-4}
+# The workspace's feature set (as CI builds it), so that burn is not rebuilt for a `-p` subset.
+cargo build --release --workspace --bins --examples --quiet
 MER="$CARGO_TARGET_DIR/release/mer"
+STAGES="$CARGO_TARGET_DIR/release/examples/time_stages"
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
-CLIP="$DATA/4q/audio/$(ls "$DATA/4q/audio" | head -1)"
-[ -f "$CLIP" ] || CLIP=$(find "$DATA/4q" -name '*.mp3' | sort | head -1)
+# CLIPS 4Q clips: the first of each quadrant, then the second of each, ...
+mapfile -t CLIP_FILES < <(for q in 1 2 3 4; do ls "$DATA/4q/audio/Q$q"/*.mp3 | sort | head -$(((CLIPS + 3) / 4)) | nl -v0 | sed "s/^ */$q /"; done | sort -k2,2n -k1,1n | awk '{print $3}' | head -"$CLIPS")
 # 5-minute track: DEAM clips decoded, concatenated, encoded as 44.1 kHz stereo 192 kbit/s.
 for id in 2 3 4 5 7 8 10 12; do lame --quiet --decode "$DATA/deam-sample/audio/$id.mp3" "$TMP/$id.wav"; done
 python3 - "$TMP" <<'PY'
@@ -41,50 +52,64 @@ PY
 lame --quiet -b 192 "$TMP/long.wav" "$TMP/track-5min.mp3"
 LONG="$TMP/track-5min.mp3"
 
-time_mer() { # model file -> seconds per file, one process per file (model load included)
-  local model=$1 f=$2
-  taskset -c 0 "$MER" predict -j 1 --model "$model" "$f" > /dev/null # warm-up
-  local t0 t1
-  t0=$(date +%s.%N)
-  for _ in $(seq "$REPEATS"); do taskset -c 0 "$MER" predict -j 1 --model "$model" "$f" > /dev/null; done
-  t1=$(date +%s.%N)
-  python3 -c "print(f'{($t1 - $t0) / $REPEATS:.4f}')"
+export RAYON_NUM_THREADS=1
+one() { taskset -c 0 "$@"; }
+stages() { # label env-precision model file -> "decode resample features network total"
+  local prec=$2 model=$3 f=$4
+  MER_MUSICNN_PRECISION=$prec one "$STAGES" "$model" "$f" "$REPEATS" | awk '{print $3, $5, $7, $9, $11}'
 }
-time_mer_warm() { # model file -> seconds per file with the model loaded once per process, as
-  # vibenet is timed: (time of 1 + 4·REPEATS copies − time of 1 copy) / (4·REPEATS)
-  local model=$1 f=$2 n=$((4 * REPEATS)) files=() t0 t1 t2
-  for _ in $(seq $((n + 1))); do files+=("$f"); done
-  taskset -c 0 "$MER" predict -j 1 --model "$model" "$f" > /dev/null # warm-up
-  t0=$(date +%s.%N)
-  taskset -c 0 "$MER" predict -j 1 --model "$model" "$f" > /dev/null
-  t1=$(date +%s.%N)
-  taskset -c 0 "$MER" predict -j 1 --model "$model" "${files[@]}" > /dev/null
-  t2=$(date +%s.%N)
-  python3 -c "print(f'{(($t2 - $t1) - ($t1 - $t0)) / $n:.4f}')"
+process() { # env-precision model file -> CPU seconds per `mer predict` process (load included)
+  local prec=$1 model=$2 f=$3
+  MER_MUSICNN_PRECISION=$prec one "$MER" predict -j 1 --model "$model" "$f" > /dev/null # warm-up
+  MER_MUSICNN_PRECISION=$prec python3 - "$REPEATS" "$MER" predict -j 1 --model "$model" "$f" <<'PY'
+import resource, subprocess, sys
+n = int(sys.argv[1])
+for _ in range(n):
+    subprocess.run(["taskset", "-c", "0"] + sys.argv[2:], stdout=subprocess.DEVNULL, check=True)
+r = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(f"{(r.ru_utime + r.ru_stime) / n:.4f}")
+PY
 }
-echo "files: 30 s clip $CLIP; 5-minute track (DEAM clips, 44.1 kHz stereo 192 kbit/s)"
-declare -A T
-for label in clip long; do
-  f=$CLIP; [ $label = long ] && f=$LONG
-  T[default-$label]=$(time_mer default "$f")
-  T[fast-$label]=$(time_mer fast "$f")
-  T[default-warm-$label]=$(time_mer_warm default "$f")
-  T[fast-warm-$label]=$(time_mer_warm fast "$f")
-  T[vibenet-$label]=$(taskset -c 0 "$VENV/bin/python" bench/predict_vibenet.py "$REPEATS" "$f" | awk '{print $3}')
+echo "files: ${#CLIP_FILES[@]} 30 s 4Q clips (${CLIP_FILES[*]##*/}); 5-minute track (DEAM clips, 44.1 kHz stereo 192 kbit/s)"
+echo "CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2-); load: $(cut -d' ' -f1-3 /proc/loadavg)"
+RES="$TMP/results"
+: > "$RES"
+for model in "default-f32 f32 default" "default - default" "fast - fast"; do
+  read -r label prec name <<< "$model"
+  [ "$prec" = - ] && prec=""
+  for f in "${CLIP_FILES[@]}"; do
+    echo "$label clip $(stages "$label" "$prec" "$name" "$f") $(process "$prec" "$name" "$f")" >> "$RES"
+  done
+  echo "$label long $(stages "$label" "$prec" "$name" "$LONG") $(process "$prec" "$name" "$LONG")" >> "$RES"
 done
-echo "seconds per file; 'process' = one mer process per file (start-up and model load included),"
-echo "'loaded' = model loaded once, as vibenet is timed (its load and warm-up excluded)"
-printf "%-16s %12s %12s\n" "" "30 s clip" "5 min track"
-for m in default default-warm fast fast-warm vibenet; do
-  label=$m; label=${label/-warm/ (loaded)}; [ $m = default ] || [ $m = fast ] && label="$m (process)"
-  printf "%-16s %11ss %11ss\n" "$label" "${T[$m-clip]}" "${T[$m-long]}"
+for f in "${CLIP_FILES[@]}"; do
+  echo "vibenet clip - - - - $(one "$VENV/bin/python" bench/predict_vibenet.py "$REPEATS" "$f" | awk '{print $3}') -" >> "$RES"
 done
-python3 - "${T[default-clip]}" "${T[fast-clip]}" "${T[vibenet-clip]}" "${T[default-long]}" "${T[fast-long]}" "${T[vibenet-long]}" \
-  "${T[default-warm-clip]}" "${T[fast-warm-clip]}" "${T[default-warm-long]}" "${T[fast-warm-long]}" <<'PY'
+echo "vibenet long - - - - $(one "$VENV/bin/python" bench/predict_vibenet.py "$REPEATS" "$LONG" | awk '{print $3}') -" >> "$RES"
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
+python3 - "$RES" <<'PY'
 import sys
-dc, fc, vc, dl, fl, vl, dwc, fwc, dwl, fwl = map(float, sys.argv[1:])
-print(f"vibenet / mer default, loaded: {vc/dwc:.2f}x (30 s clip), {vl/dwl:.2f}x (5 min)  [target >= 2x]")
-print(f"vibenet / mer fast,    loaded: {vc/fwc:.2f}x (30 s clip), {vl/fwl:.2f}x (5 min)  [target >= 10x]")
-print(f"vibenet / mer default, process: {vc/dc:.2f}x (30 s clip), {vl/dl:.2f}x (5 min)")
-print(f"vibenet / mer fast,    process: {vc/fc:.2f}x (30 s clip), {vl/fl:.2f}x (5 min)")
+from collections import defaultdict
+rows = defaultdict(list)
+for line in open(sys.argv[1]):
+    label, kind, *vals = line.split()
+    rows[(label, kind)].append([float(v) if v != "-" else None for v in vals])
+def mean(label, kind, i):
+    v = [r[i] for r in rows[(label, kind)] if r[i] is not None]
+    return sum(v) / len(v) if v else None
+cols = ["decode", "resample", "features", "network", "total", "process"]
+print("CPU seconds per file (mean over files), one thread; total = predict_file with the model loaded;")
+print("process = one `mer predict` process per file (start-up and model load included)")
+for kind, name in [("clip", "30 s clip"), ("long", "5 min track")]:
+    print(f"\n{name}:")
+    print(f"{'model':<12}" + "".join(f"{c:>10}" for c in cols) + f"{'vibenet/x':>11}{'x/floor':>9}")
+    floor = mean("fast", kind, 0) + mean("fast", kind, 1)  # decode + resample, fast model's rate
+    vib = mean("vibenet", kind, 4)
+    for label in ["default-f32", "default", "fast", "vibenet"]:
+        vals = [mean(label, kind, i) for i in range(6)]
+        cells = "".join(f"{v:>10.4f}" if v is not None else f"{'-':>10}" for v in vals)
+        print(f"{label:<12}{cells}{vib / vals[4]:>10.2f}x{vals[4] / floor:>8.2f}x")
+    print(f"floor (decode + resample for the fast model) {floor:.4f} s; decode only {mean('fast', kind, 0):.4f} s")
+    print(f"default bf16 vs f32: {mean('default-f32', kind, 4) / mean('default', kind, 4):.2f}x faster")
+print("\ntargets (issue 18): default >= 0.5x vibenet's speed; fast >= 5x; both within 1.3x of the floor")
 PY

@@ -21,6 +21,7 @@ use crate::fast::FastMusicnn;
 use crate::frontend::{self, HOP_LENGTH, N_MELS, SAMPLE_RATE};
 use crate::model::Musicnn;
 use crate::pretrained::Pretrained;
+use mer_kernels::Precision;
 
 /// Frames of one musicnn patch: 3 s, `librosa.time_to_frames(3, sr=16000, hop_length=256) + 1`.
 pub const PATCH_FRAMES: usize = 187;
@@ -139,6 +140,19 @@ impl MusicnnEmbedder {
             device,
             batch: DEFAULT_BATCH,
         }
+    }
+
+    /// The same model multiplying in `precision` (the default is
+    /// [`default_precision`](crate::fast::default_precision): bf16 where the CPU has AVX512_BF16,
+    /// else f32; [`Precision::F32`] is the reference).
+    pub fn with_precision(mut self, precision: Precision) -> Self {
+        self.fast = FastMusicnn::with_precision(&self.model, &self.device, precision);
+        self
+    }
+
+    /// The precision of the embeddings' products.
+    pub fn precision(&self) -> Precision {
+        self.fast.precision()
     }
 
     /// Sets the number of patches per forward pass (≥ 1).

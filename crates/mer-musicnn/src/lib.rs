@@ -12,7 +12,7 @@
 //! - [`embed`]: musicnn's 2 Hz embeddings ([`MusicnnEmbedder::embed_2hz`]) and 3 s tagging;
 //!   [`vgg_embed`]: the same for vgg ([`VggEmbedder`]).
 //! - [`fast`]: the musicnn network as matrix products with shared timbral filters (the speed
-//!   path).
+//!   path), in f32 (burn) or bf16 (mer-kernels, [`Precision`], [`default_precision`]).
 //! - [`tags`]: the tag names ([`MSD_TAGS`], [`MTT_TAGS`]).
 
 pub mod embed;
@@ -28,6 +28,8 @@ pub mod weights;
 
 pub use embed::{EMBEDDING_DIM, FEATURE_SET, MusicnnEmbedder, PATCH_FRAMES, PatchOutputs};
 pub use error::MusicnnError;
+pub use fast::default_precision;
+pub use mer_kernels::Precision;
 pub use model::{Musicnn, MusicnnConfig, MusicnnOutput};
 pub use pretrained::{Architecture, Embedder, Pretrained};
 pub use tags::{MSD_TAGS, MTT_TAGS};

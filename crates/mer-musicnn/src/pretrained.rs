@@ -167,6 +167,15 @@ impl Embedder {
         Ok(Embedder { model, net })
     }
 
+    /// The same model multiplying in `precision` (musicnn models; vgg runs in f32 through burn
+    /// whatever the value). Default: [`default_precision`](crate::default_precision).
+    pub fn with_precision(mut self, precision: crate::Precision) -> Self {
+        if let Net::Musicnn(e) = self.net {
+            self.net = Net::Musicnn(Box::new(e.with_precision(precision)));
+        }
+        self
+    }
+
     /// Which model this is.
     pub fn model(&self) -> Pretrained {
         self.model

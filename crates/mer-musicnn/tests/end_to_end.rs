@@ -6,7 +6,7 @@ mod common;
 
 use common::{Fixtures, max_abs_diff, top_tag};
 use mer_features::Matrix;
-use mer_musicnn::{MusicnnEmbedder, frontend};
+use mer_musicnn::{MusicnnEmbedder, Precision, frontend};
 
 /// Network only (reference log-mel in): 2 Hz embeddings within this of the reference.
 const EMBED_TOLERANCE: f32 = 2e-3;
@@ -32,6 +32,7 @@ fn embed_2hz_matches_tensorflow_on_reference_mel() {
     let logmel = Matrix::new(logmel.shape[0], logmel.shape[1], logmel.data);
     let ours = MusicnnEmbedder::new()
         .unwrap()
+        .with_precision(Precision::F32)
         .embed_2hz_logmel(&logmel)
         .unwrap();
     assert_eq!(
@@ -50,7 +51,9 @@ fn audio_to_tags_matches_the_original_within_tolerance() {
         return;
     };
     let fx = Fixtures::load();
-    let embedder = MusicnnEmbedder::new().unwrap();
+    let embedder = MusicnnEmbedder::new()
+        .unwrap()
+        .with_precision(Precision::F32);
     let mut worst_tag = 0.0f32;
     let mut worst_pen = 0.0f32;
     for clip in fx.clips() {

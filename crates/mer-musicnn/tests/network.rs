@@ -69,7 +69,10 @@ fn fast_path_equals_the_burn_module() {
     // 12 s of the clip keeps the test short: 25 2 Hz frames, 4 extractor patches.
     let rows = 750;
     let logmel = mer_features::Matrix::new(rows, 96, logmel.data[..rows * 96].to_vec());
-    let e = mer_musicnn::MusicnnEmbedder::new().unwrap();
+    // f32: the reference path (bf16 is tested against it in mer-predict's tests/precision.rs).
+    let e = mer_musicnn::MusicnnEmbedder::new()
+        .unwrap()
+        .with_precision(mer_musicnn::Precision::F32);
     let fast = e.embed_2hz_logmel(&logmel).unwrap();
     let module = e.embed_2hz_logmel_module(&logmel).unwrap();
     let err = max_abs_diff(&fast.data, &module.data);

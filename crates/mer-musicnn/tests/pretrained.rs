@@ -8,7 +8,7 @@ mod common;
 
 use common::{Fixtures, max_abs_diff, top_tag};
 use mer_features::Matrix;
-use mer_musicnn::{Architecture, Embedder, Pretrained, frontend};
+use mer_musicnn::{Architecture, Embedder, Precision, Pretrained, frontend};
 
 /// Network only (the reference's own log-mel in): max |Δ| of tag probabilities and of
 /// embedding values (O(1): batch-normed, |value| ≤ 2.7 on these clips), every model. Measured:
@@ -47,7 +47,7 @@ fn other_models_match_tensorflow_on_reference_mel() {
         assert_eq!(mf.embedding, model.embedding_layer());
         let names: Vec<String> = model.tags().iter().map(|s| s.to_string()).collect();
         assert_eq!(mf.fixtures.tags(), names, "{model} tag names");
-        let e = Embedder::new(model).unwrap();
+        let e = Embedder::new(model).unwrap().with_precision(Precision::F32);
 
         let emb_ref = mf.fixtures.npy(&format!("{}.embed2hz.npy", clip.id));
         let emb = e.embed_2hz_logmel(&logmel).unwrap();
@@ -89,7 +89,10 @@ fn other_models_audio_to_tags_match_the_original_within_tolerance() {
         return;
     };
     let fx = Fixtures::load();
-    let embedders: Vec<Embedder> = OTHERS.iter().map(|&m| Embedder::new(m).unwrap()).collect();
+    let embedders: Vec<Embedder> = OTHERS
+        .iter()
+        .map(|&m| Embedder::new(m).unwrap().with_precision(Precision::F32))
+        .collect();
     for clip in fx.model(OTHERS[0].name()).fixtures.clips() {
         // One log-mel per file serves every model.
         let audio = mer_audio::load(&data.join(&clip.path), Some(16_000)).unwrap();

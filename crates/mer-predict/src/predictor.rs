@@ -257,6 +257,13 @@ impl Predictor {
         })
     }
 
+    /// The same predictor with musicnn's products in `precision` (default:
+    /// [`mer_musicnn::default_precision`]); no effect on models without musicnn.
+    pub fn with_precision(mut self, precision: mer_musicnn::Precision) -> Self {
+        self.embedder = self.embedder.map(|e| e.with_precision(precision));
+        self
+    }
+
     /// The features this model reads.
     pub fn input_kind(&self) -> InputKind {
         self.kind
