@@ -384,6 +384,8 @@ CLF_ROWS = [
     ("msd:mean", "logistic"),
     ("msd:mean,std", "logistic"),
     ("mtt:mean,std", "logistic"),
+    ("mtt:mean", "logistic"),
+    ("msd:mean+mtt:mean", "logistic"),
     ("msd:mean,std+mtt:mean,std", "logistic"),
     ("msd:mean", "svc-rbf"),
     ("msd:mean,std", "svc-rbf"),
@@ -393,7 +395,9 @@ CLF_ROWS = [
 
 def main():
     rows, hold = load(sys.argv[1].split(","), sys.argv[2])
+    # optional row filter: a substring of "FEATURES HEAD", or exact "FEATURES HEAD" rows joined by ";"
     filt = sys.argv[3] if len(sys.argv) > 3 else ""
+    keep = (lambda name: name in filt.split(";")) if ";" in filt else (lambda name: filt in name)
     d = Data(rows, hold)
     st = Study(d)
     dev = ~hold
@@ -403,7 +407,7 @@ def main():
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     reg_preds, clf_preds = {}, {}
     for feat, head in REG_ROWS:
-        if filt and filt not in f"{feat} {head}":
+        if filt and not keep(f"{feat} {head}"):
             continue
         t = time.time()
         try:
@@ -415,7 +419,7 @@ def main():
         ch = "; ".join(",".join(f"{k}={v:g}" for k, v in p.items()) for p in chosen)
         print(f"| {feat} ({X.shape[1]}) | {head} | {fmt(metrics(d, P, dev))} | {fmt(metrics(d, P, hold))} | {ch} ({time.time() - t:.0f} s) |", flush=True)
     for feat, head in CLF_ROWS:
-        if filt and filt not in f"{feat} {head}":
+        if filt and not keep(f"{feat} {head}"):
             continue
         t = time.time()
         try:
