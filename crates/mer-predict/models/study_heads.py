@@ -384,6 +384,8 @@ CLF_ROWS = [
     ("msd:mean", "logistic"),
     ("msd:mean,std", "logistic"),
     ("mtt:mean,std", "logistic"),
+    ("mtt:mean", "logistic"),
+    ("msd:mean+mtt:mean", "logistic"),
     ("msd:mean,std+mtt:mean,std", "logistic"),
     ("msd:mean", "svc-rbf"),
     ("msd:mean,std", "svc-rbf"),
@@ -393,7 +395,9 @@ CLF_ROWS = [
 
 def main():
     rows, hold = load(sys.argv[1].split(","), sys.argv[2])
+    # optional row filter: a substring of "FEATURES HEAD", or exact "FEATURES HEAD" rows joined by ";"
     filt = sys.argv[3] if len(sys.argv) > 3 else ""
+    keep = (lambda name: name in filt.split(";")) if ";" in filt else (lambda name: filt in name)
     d = Data(rows, hold)
     st = Study(d)
     dev = ~hold
@@ -403,7 +407,7 @@ def main():
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     reg_preds, clf_preds = {}, {}
     for feat, head in REG_ROWS:
-        if filt and filt not in f"{feat} {head}":
+        if filt and not keep(f"{feat} {head}"):
             continue
         t = time.time()
         try:
@@ -415,7 +419,7 @@ def main():
         ch = "; ".join(",".join(f"{k}={v:g}" for k, v in p.items()) for p in chosen)
         print(f"| {feat} ({X.shape[1]}) | {head} | {fmt(metrics(d, P, dev))} | {fmt(metrics(d, P, hold))} | {ch} ({time.time() - t:.0f} s) |", flush=True)
     for feat, head in CLF_ROWS:
-        if filt and filt not in f"{feat} {head}":
+        if filt and not keep(f"{feat} {head}"):
             continue
         t = time.time()
         try:
@@ -444,6 +448,27 @@ def main():
                 print("|---|---|---|---|")
                 for lo, hi, n, c, a in table:
                     print(f"| ({lo:.1f}, {hi:.1f}] | {n} | {c:.3f} | {a:.3f} |")
+    # exploratory (NOT nested: tau read off these pooled outputs): a confidence threshold for the
+    # classifier — quadrant (and projection) from the classifier only where its confidence >= tau,
+    # else the regression's own signs (consistent by construction)
+    key_r, key_c = ("msd:mean", "ridge@300"), ("msd:mean", "logistic")
+    if key_r in reg_preds and key_c in clf_preds:
+        P, L = reg_preds[key_r], clf_preds[key_c]
+        conf = np.exp(np.nan_to_num(L, nan=-np.inf)).max(1)
+        print("\nThreshold rule (exploratory, not nested), default ridge + logistic:")
+        print("| tau | nested CV: r A | r V | 4Q acc | V sign | holdout: r A | r V | 4Q acc | V sign |")
+        print("|---|---|---|---|---|---|---|---|---|")
+        for tau in [0.0, 0.5, 0.6, 0.7, 0.8, 0.9, 1.01]:
+            use = (conf >= tau) & ~np.isnan(L[:, 0])
+            q = np.where(use, np.nan_to_num(L, nan=0).argmax(1) + 1, quadrant_of(P))
+            Pp = project(P, q)
+            cells = []
+            for idx in (dev, hold):
+                mf, q4 = idx & d.mf, idx & d.q4
+                cells += [pearson(Pp[mf, 0], d.Y[mf, 0]), pearson(Pp[mf, 1], d.Y[mf, 1]),
+                          (q[q4] == d.qt[q4]).mean(),
+                          (np.isin(q[q4], [1, 4]) == np.isin(d.qt[q4], [1, 4])).mean()]
+            print(f"| {tau:g} | " + " | ".join(f"{c:.3f}" for c in cells) + " |")
     np.savez("study_preds.npz", ids=np.array([r["id"] for r in rows]),
              **{f"reg|{k[0]}|{k[1]}": v for k, v in reg_preds.items()},
              **{f"clf|{k[0]}|{k[1]}": v for k, v in clf_preds.items()})
