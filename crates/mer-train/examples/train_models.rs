@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use mer_data::FeatureCache;
 use mer_featureset::FeatureSet;
 use mer_train::cv::{
-    SharedSharedCvReport, cross_validate_mix, cross_validate_preset, linear_probe_cv, mix_held_out,
+    SharedCvReport, cross_validate_mix, cross_validate_preset, linear_probe_cv, mix_held_out,
 };
 use mer_train::{Clip, Preset, SharedData, train_on_clips};
 
