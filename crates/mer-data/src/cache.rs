@@ -9,11 +9,16 @@
 //!
 //! | bytes | content |
 //! |---|---|
-//! | 8 | magic `MERFEAT1` |
+//! | 8 | magic `MERFEAT2` |
 //! | 8 | rows (u64) |
 //! | 8 | cols (u64) |
-//! | 32 | SHA-256 of the payload |
+//! | 8 | bytes of the warnings text (u64) |
+//! | 32 | SHA-256 of the payload and the warnings text |
 //! | 4·rows·cols | payload, f32, row-major `[frames, features]` |
+//! | as given | the decoder's warnings of the computation, UTF-8, one per line |
+//!
+//! The warnings travel with the features so that a clip read from the cache reports the same
+//! problems (a truncated file, …) as when it was computed ([`CacheEntry`]).
 //!
 //! Entries are written through mer-io's atomic writer (a uniquely named temporary file in the
 //! same folder, rename; no fsync, see [`FeatureCache::put`]), so a reader never sees a half-written entry and parallel
@@ -32,10 +37,20 @@ use mer_io::{AtomicFile, Overwrite};
 
 use crate::{DataError, Item};
 
-const MAGIC: &[u8; 8] = b"MERFEAT1";
-const HEADER: usize = 8 + 8 + 8 + 32;
-/// Changing the entry format or the key recipe bumps this, orphaning old entries.
-const KEY_VERSION: &str = "mer-feature-cache/1";
+const MAGIC: &[u8; 8] = b"MERFEAT2";
+const HEADER: usize = 8 + 8 + 8 + 8 + 32;
+/// Changing the entry format or the key recipe bumps this, orphaning old entries
+/// (2: entries carry the decoder's warnings).
+const KEY_VERSION: &str = "mer-feature-cache/2";
+
+/// A cached feature matrix with the decoder's warnings of its computation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CacheEntry {
+    /// `[frames, features]`.
+    pub matrix: Matrix,
+    /// Problems that did not stop decoding, one line each (no newlines inside).
+    pub warnings: Vec<String>,
+}
 
 /// The cache folder: `$MER_CACHE` when set, else `<platform cache dir>/mer`
 /// (`~/.cache/mer` on Linux, `~/Library/Caches/mer` on macOS, `%LOCALAPPDATA%\mer` on Windows).
@@ -92,6 +107,11 @@ impl FeatureCache {
 
     /// The cached matrix for `key`, or `None` when absent or corrupt.
     pub fn get(&self, key: &str) -> Option<Matrix> {
+        self.get_entry(key).map(|e| e.matrix)
+    }
+
+    /// The cached matrix and warnings for `key`, or `None` when absent or corrupt.
+    pub fn get_entry(&self, key: &str) -> Option<CacheEntry> {
         let bytes = std::fs::read(self.entry_path(key)).ok()?;
         decode(&bytes)
     }
@@ -100,9 +120,15 @@ impl FeatureCache {
     /// entries, and skips fsync: an entry lost or emptied by a power cut fails its checksum
     /// and is recomputed).
     pub fn put(&self, key: &str, m: &Matrix) -> Result<(), DataError> {
+        self.put_entry(key, m, &[])
+    }
+
+    /// Stores `m` and its decoder `warnings` under `key` (as [`put`](Self::put); newlines
+    /// inside a warning become spaces).
+    pub fn put_entry(&self, key: &str, m: &Matrix, warnings: &[String]) -> Result<(), DataError> {
         let path = self.entry_path(key);
         let mut f = AtomicFile::create(&path, Overwrite::Replace)?.without_fsync();
-        f.write_all(&encode(m))
+        f.write_all(&encode(m, warnings))
             .map_err(|e| DataError::io(&path, e))?;
         Ok(f.commit()?)
     }
@@ -123,6 +149,24 @@ impl FeatureCache {
         let m = compute().map_err(|e| DataError::compute(audio, e))?;
         self.put(&key, &m)?;
         Ok(m)
+    }
+
+    /// As [`get_or_compute`](Self::get_or_compute), keeping the decoder's warnings:
+    /// `compute` returns the matrix and its warnings, and a cached entry gives back the
+    /// warnings stored with it.
+    pub fn get_or_compute_entry<E: Display>(
+        &self,
+        audio: &Path,
+        settings_key: &str,
+        compute: impl FnOnce() -> Result<(Matrix, Vec<String>), E>,
+    ) -> Result<CacheEntry, DataError> {
+        let key = self.key(audio, settings_key)?;
+        if let Some(e) = self.get_entry(&key) {
+            return Ok(e);
+        }
+        let (matrix, warnings) = compute().map_err(|e| DataError::compute(audio, e))?;
+        self.put_entry(&key, &matrix, &warnings)?;
+        Ok(CacheEntry { matrix, warnings })
     }
 }
 
@@ -197,18 +241,28 @@ fn hex(bytes: &[u8]) -> String {
     s
 }
 
-fn encode(m: &Matrix) -> Vec<u8> {
+fn encode(m: &Matrix, warnings: &[String]) -> Vec<u8> {
+    let text: Vec<String> = warnings
+        .iter()
+        .map(|w| w.replace(['\n', '\r'], " "))
+        .collect();
+    let text = text.join("\n").into_bytes();
     let payload: Vec<u8> = m.data.iter().flat_map(|x| x.to_le_bytes()).collect();
-    let mut out = Vec::with_capacity(HEADER + payload.len());
+    let mut h = Sha256::new();
+    h.update(&payload);
+    h.update(&text);
+    let mut out = Vec::with_capacity(HEADER + payload.len() + text.len());
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&(m.rows as u64).to_le_bytes());
     out.extend_from_slice(&(m.cols as u64).to_le_bytes());
-    out.extend_from_slice(&Sha256::digest(&payload));
+    out.extend_from_slice(&(text.len() as u64).to_le_bytes());
+    out.extend_from_slice(&h.finalize());
     out.extend_from_slice(&payload);
+    out.extend_from_slice(&text);
     out
 }
 
-fn decode(bytes: &[u8]) -> Option<Matrix> {
+fn decode(bytes: &[u8]) -> Option<CacheEntry> {
     if bytes.len() < HEADER || &bytes[..8] != MAGIC {
         return None;
     }
@@ -216,18 +270,32 @@ fn decode(bytes: &[u8]) -> Option<Matrix> {
         |i: usize| -> Option<u64> { Some(u64::from_le_bytes(bytes[i..i + 8].try_into().ok()?)) };
     let rows = usize::try_from(u64_at(8)?).ok()?;
     let cols = usize::try_from(u64_at(16)?).ok()?;
-    let payload = &bytes[HEADER..];
-    if rows.checked_mul(cols)?.checked_mul(4)? != payload.len() {
+    let n_text = usize::try_from(u64_at(24)?).ok()?;
+    let n_payload = rows.checked_mul(cols)?.checked_mul(4)?;
+    if n_payload.checked_add(n_text)? != bytes.len() - HEADER {
         return None;
     }
-    if Sha256::digest(payload).as_slice() != &bytes[24..56] {
+    let (payload, text) = bytes[HEADER..].split_at(n_payload);
+    let mut h = Sha256::new();
+    h.update(payload);
+    h.update(text);
+    if h.finalize().as_slice() != &bytes[32..64] {
         return None;
     }
     let data = payload
         .chunks_exact(4)
         .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
         .collect();
-    Some(Matrix { rows, cols, data })
+    let text = std::str::from_utf8(text).ok()?;
+    let warnings = if text.is_empty() {
+        Vec::new()
+    } else {
+        text.split('\n').map(str::to_string).collect()
+    };
+    Some(CacheEntry {
+        matrix: Matrix { rows, cols, data },
+        warnings,
+    })
 }
 
 #[cfg(test)]
@@ -237,9 +305,23 @@ mod tests {
     #[test]
     fn encode_decode_round_trip_and_corruption() {
         let m = Matrix::new(3, 2, vec![1.0, -2.5, 3.25, f32::MIN_POSITIVE, 0.0, 7.0]);
-        let bytes = encode(&m);
+        let bytes = encode(&m, &[]);
         assert_eq!(bytes.len(), HEADER + 24);
-        assert_eq!(decode(&bytes), Some(m));
+        assert_eq!(decode(&bytes).map(|e| e.matrix), Some(m.clone()));
+        // Warnings round-trip (a newline inside one is flattened) and are checksummed.
+        let w = vec!["file ends early\n(truncated?)".to_string(), "second".into()];
+        let with = encode(&m, &w);
+        let back = decode(&with).unwrap();
+        assert_eq!(back.matrix, m);
+        assert_eq!(back.warnings, ["file ends early (truncated?)", "second"]);
+        let mut bad = with.clone();
+        let last = bad.len() - 1;
+        bad[last] ^= 1;
+        assert_eq!(
+            decode(&bad),
+            None,
+            "bit flip in the warnings must be detected"
+        );
         let mut flipped = bytes.clone();
         flipped[HEADER + 5] ^= 0x10;
         assert_eq!(

@@ -30,7 +30,7 @@ mod split;
 mod summary;
 mod table;
 
-pub use cache::{FeatureCache, compute_all, default_cache_dir};
+pub use cache::{CacheEntry, FeatureCache, compute_all, default_cache_dir};
 pub use dataset::{
     Dataset, DynamicAV, Format, Item, Labels, LoadOptions, Problem, ProblemKind, Quadrant, Scale,
     StaticAV, Subset,

@@ -1,4 +1,5 @@
-//! Evaluation of a model on labelled clips, and k-fold cross-validation in one call.
+//! Evaluation of a model on labelled clips, and the report of a cross-validation (which
+//! `mer_train::cv::cross_validate` runs, with the project's one fold rule).
 //!
 //! Which clips feed which metrics:
 //! - dynamic metrics: clips with per-frame labels (predicted series vs labels, frame by frame);
@@ -13,12 +14,10 @@ use crate::data::Example;
 use crate::error::Result;
 use crate::file::MerModel;
 use crate::metrics::{
-    DynamicMetrics, QuadrantMetrics, StaticMetrics, dynamic_metrics, kfold, quadrant_metrics,
+    DynamicMetrics, QuadrantMetrics, StaticMetrics, dynamic_metrics, quadrant_metrics,
     static_metrics,
 };
-use crate::model::ModelConfig;
 use crate::predict::Prediction;
-use crate::train::{TrainConfig, TrainSet, train};
 
 /// Held-out predictions of one clip, kept for pooling across folds.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -99,7 +98,7 @@ pub fn predict_all(
 pub struct CvReport {
     /// Folds.
     pub k: usize,
-    /// Split seed.
+    /// Training seed (the folds are by clip id and do not depend on it).
     pub seed: u64,
     /// Metrics over all held-out predictions pooled across folds.
     pub pooled: EvalMetrics,
@@ -107,64 +106,6 @@ pub struct CvReport {
     pub folds: Vec<EvalMetrics>,
     /// Every held-out prediction.
     pub predictions: Vec<ClipPrediction>,
-}
-
-/// k-fold cross-validation: for each fold, trains on the other folds (with its own
-/// validation hold-out for early stopping, see [`TrainConfig::val_fraction`]) and predicts
-/// the fold. `on_fold` is called after each fold (e.g. to print progress).
-pub fn cross_validate(
-    model: &ModelConfig,
-    set: &TrainSet<'_>,
-    cfg: &TrainConfig,
-    k: usize,
-    device: &burn::tensor::Device,
-    mut on_fold: impl FnMut(usize, &EvalMetrics),
-) -> Result<CvReport> {
-    let clips = set.train;
-    let folds = kfold(clips.len(), k, cfg.seed);
-    let mut predictions = Vec::new();
-    let mut fold_metrics = Vec::new();
-    for (fi, test_idx) in folds.iter().enumerate() {
-        let test: Vec<Example> = test_idx.iter().map(|&i| clips[i].clone()).collect();
-        let mut in_test = vec![false; clips.len()];
-        test_idx.iter().for_each(|&i| in_test[i] = true);
-        let train_clips: Vec<Example> = clips
-            .iter()
-            .zip(&in_test)
-            .filter(|(_, t)| !**t)
-            .map(|(e, _)| e.clone())
-            .collect();
-        let fold_set = TrainSet {
-            train: &train_clips,
-            val: None,
-            features: set.features.clone(),
-            datasets: set.datasets.clone(),
-        };
-        let fold_cfg = TrainConfig {
-            checkpoint_dir: None,
-            resume: false,
-            ..cfg.clone()
-        };
-        let (m, _) = train(model, &fold_set, &fold_cfg, device)?;
-        let preds = predict_all(&m, &test, fi)?;
-        let refs: Vec<&Example> = test.iter().collect();
-        let prefs: Vec<&Prediction> = preds.iter().map(|p| &p.prediction).collect();
-        let fm = metrics_of(&refs, &prefs);
-        on_fold(fi, &fm);
-        fold_metrics.push(fm);
-        predictions.extend(preds);
-    }
-    let by_id: std::collections::HashMap<&str, &Example> =
-        clips.iter().map(|e| (e.id.as_str(), e)).collect();
-    let refs: Vec<&Example> = predictions.iter().map(|p| by_id[p.id.as_str()]).collect();
-    let prefs: Vec<&Prediction> = predictions.iter().map(|p| &p.prediction).collect();
-    Ok(CvReport {
-        k: folds.len(),
-        seed: cfg.seed,
-        pooled: metrics_of(&refs, &prefs),
-        folds: fold_metrics,
-        predictions,
-    })
 }
 
 /// A plain-text table of the metrics (one line per metric group).

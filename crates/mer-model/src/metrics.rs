@@ -4,11 +4,8 @@
 //!   2015 reports), plus RMSE, r and Lin's concordance correlation (CCC) over all frames pooled;
 //! - static: r, RMSE and R² over clips;
 //! - quadrants: accuracy, macro-F1 and the 4×4 confusion matrix (rows true, columns predicted);
-//! - [`kfold`]: seeded k-fold splits.
 
 use serde::{Deserialize, Serialize};
-
-use crate::data::SplitMix64;
 
 /// Mean of a slice (0 for empty).
 fn mean(x: &[f64]) -> f64 {
@@ -231,22 +228,6 @@ pub fn quadrant_metrics(pairs: &[(u8, u8)]) -> QuadrantMetrics {
     }
 }
 
-/// Seeded k-fold split of `n` items: returns `k` test-index sets (shuffled, sizes differ by
-/// at most one); the training set of fold i is every index not in fold i.
-pub fn kfold(n: usize, k: usize, seed: u64) -> Vec<Vec<usize>> {
-    let k = k.clamp(1, n.max(1));
-    let mut idx: Vec<usize> = (0..n).collect();
-    SplitMix64(seed).shuffle(&mut idx);
-    let mut folds = vec![Vec::new(); k];
-    for (i, j) in idx.into_iter().enumerate() {
-        folds[i % k].push(j);
-    }
-    for f in &mut folds {
-        f.sort_unstable();
-    }
-    folds
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -273,16 +254,5 @@ mod tests {
         assert!((m.macro_f1 - (4.0 / 3.0) / 4.0).abs() < 1e-12);
         assert_eq!(m.confusion[0], [1, 1, 0, 0]);
         assert_eq!(m.confusion[2], [0, 0, 0, 1]);
-    }
-
-    #[test]
-    fn kfold_partitions() {
-        let folds = kfold(23, 5, 7);
-        let mut all: Vec<usize> = folds.concat();
-        all.sort_unstable();
-        assert_eq!(all, (0..23).collect::<Vec<_>>());
-        assert!(folds.iter().all(|f| f.len() == 4 || f.len() == 5));
-        assert_eq!(folds, kfold(23, 5, 7));
-        assert_ne!(folds, kfold(23, 5, 8));
     }
 }

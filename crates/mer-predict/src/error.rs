@@ -12,6 +12,9 @@ pub enum PredictError {
     /// The musicnn front end failed.
     #[error(transparent)]
     Musicnn(#[from] mer_musicnn::MusicnnError),
+    /// A feature set could not be computed (mer-featureset).
+    #[error(transparent)]
+    FeatureSet(mer_featureset::FeatureSetError),
     /// A model file or the model itself failed.
     #[error("model {source_name}: {error}")]
     Model {
@@ -98,3 +101,15 @@ pub enum PredictError {
 
 /// Shorthand for this crate's results.
 pub type Result<T, E = PredictError> = std::result::Result<T, E>;
+
+impl From<mer_featureset::FeatureSetError> for PredictError {
+    fn from(e: mer_featureset::FeatureSetError) -> Self {
+        use mer_featureset::FeatureSetError as F;
+        match e {
+            F::Audio(a) => PredictError::Audio(a),
+            F::Musicnn(m) => PredictError::Musicnn(m),
+            F::Data(d) => PredictError::Data(d),
+            other => PredictError::FeatureSet(other),
+        }
+    }
+}

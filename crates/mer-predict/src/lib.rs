@@ -10,11 +10,12 @@
 //! - [`Predictor`]: the embedded default model ([`Predictor::default_model`]), the fast one,
 //!   or a model file; predicts a file ([`Predictor::predict_file`]), an interval of it, or
 //!   samples in memory ([`Predictor::predict_samples`]) → [`SongPrediction`].
-//! - [`features`]: the input features ([`InputKind`]) and why everything runs at 16 kHz.
+//! - [`features`]: the input features ([`InputKind`], the feature-set registry's
+//!   `mer_featureset::FeatureSet`) and why everything runs at 16 kHz.
 //! - [`Scale`]: output on [-1, 1], 1–9 or 0–1. [`output`]: table, JSON Lines, CSV.
 //! - [`plot`]: SVG/PNG plots of the series and the valence–arousal trajectory.
-//! - [`training`]: the recipes of the embedded models ([`Preset`]), the shared-data loader and
-//!   the cross-validation behind `models/REPORT.md`.
+//! - Training (the embedded models' recipes, the shared-data loader, the cross-validation
+//!   behind `models/REPORT.md`) is crate `mer-train`; this crate only predicts.
 //! - [`PredictError`]: the crate's one error type.
 
 mod error;
@@ -23,7 +24,6 @@ pub mod output;
 pub mod plot;
 mod predictor;
 mod scale;
-pub mod training;
 
 pub use error::{PredictError, Result};
 pub use features::InputKind;
@@ -31,4 +31,3 @@ pub use predictor::{
     DEFAULT_MODEL, FAST_MODEL, HOP_S, Interval, ModelChoice, Predictor, SongPrediction, quadrant_of,
 };
 pub use scale::Scale;
-pub use training::{Preset, SharedData};

@@ -134,6 +134,9 @@ pub struct Predictor {
     model: MerModel,
     kind: InputKind,
     embedder: Option<MusicnnEmbedder>,
+    /// The registry's extractor, for the sets this crate has no streaming path for
+    /// (openSMILE, the other musicnn models): whole files only.
+    extractor: mer_featureset::Extractor,
     name: String,
     /// Files are predicted in blocks of this many seconds of audio (see [`Self::with_blocks`]).
     block_s: u32,
@@ -213,18 +216,19 @@ impl Predictor {
     /// Wraps a loaded model; `name` names it in errors.
     pub fn from_model(model: MerModel, name: &str) -> Result<Predictor> {
         let feat = &model.header.features;
-        let kind = InputKind::from_feature_set(&feat.name).ok_or_else(|| {
-            PredictError::UnknownFeatures {
+        // Every set of the registry computed from audio; `deam-opensmile` is read from DEAM.
+        let kind = InputKind::from_feature_set(&feat.name)
+            .filter(|k| k.from_audio())
+            .ok_or_else(|| PredictError::UnknownFeatures {
                 source_name: name.into(),
                 name: feat.name.clone(),
-                known: InputKind::ALL
+                known: InputKind::EVERY
                     .into_iter()
-                    .chain(InputKind::FROM_FILE)
+                    .filter(|k| k.from_audio())
                     .map(InputKind::feature_set)
                     .collect::<Vec<_>>()
                     .join(", "),
-            }
-        })?;
+            })?;
         if feat.version != kind.feature_version() {
             return Err(PredictError::FeatureVersion {
                 source_name: name.into(),
@@ -242,7 +246,8 @@ impl Predictor {
                 },
             });
         }
-        let embedder = if kind.needs_musicnn() {
+        let streamed = InputKind::ALL.contains(&kind) || InputKind::FROM_FILE.contains(&kind);
+        let embedder = if streamed && kind.needs_musicnn() {
             Some(MusicnnEmbedder::new()?)
         } else {
             None
@@ -251,6 +256,7 @@ impl Predictor {
             model,
             kind,
             embedder,
+            extractor: mer_featureset::Extractor::new(),
             name: name.into(),
             block_s: BLOCK_S,
             margin_s: MARGIN_S,
@@ -262,6 +268,12 @@ impl Predictor {
     pub fn with_precision(mut self, precision: mer_musicnn::Precision) -> Self {
         self.embedder = self.embedder.map(|e| e.with_precision(precision));
         self
+    }
+
+    /// Whether this crate streams the model's features block by block (the 16 kHz sets of
+    /// one musicnn front end and the 44.1 kHz log-mels); the others are computed per file.
+    fn streamed(&self) -> bool {
+        InputKind::ALL.contains(&self.kind) || InputKind::FROM_FILE.contains(&self.kind)
     }
 
     /// The features this model reads.
@@ -304,6 +316,14 @@ impl Predictor {
         interval.validate()?;
         if let Some(cfg) = self.kind.mel_44k() {
             return self.predict_file_mel_44k(path, interval, &cfg);
+        }
+        if !self.streamed() {
+            // The registry computes the whole file; the interval's frames are kept.
+            let c = self.extractor.compute_file(self.kind, path, None)?;
+            let total = c.features.rows as f64 * HOP_S;
+            let mut p = self.predict_rows(&c.features, interval, total, Some(path))?;
+            p.warnings = c.warnings;
+            return Ok(p);
         }
         // [frames, 2]: (arousal, valence) of each kept frame.
         let (series, a, end, warnings) = self.stream_blocks(path, interval, |block| {
@@ -523,6 +543,12 @@ impl Predictor {
             })?;
             let total = s44.len() as f64 / f64::from(cfg.sample_rate);
             return self.predict_rows(&x, interval, total, None);
+        }
+        if !self.streamed() {
+            return Err(PredictError::BadSamples(format!(
+                "the model reads {}, computed from files only: use predict_file",
+                self.kind.feature_set()
+            )));
         }
         let s16 = at_rate(samples, sample_rate, MODEL_RATE)?;
         self.predict_16k(&s16, interval)

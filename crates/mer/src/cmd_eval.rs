@@ -5,10 +5,13 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use mer_model::eval::{cross_validate, format_table, metrics_of, predict_all};
+use mer_model::eval::{format_table, metrics_of, predict_all};
 use mer_model::{Example, ModelConfig, Prediction, TrainSet, load_model_file};
+use mer_train::cv::cross_validate;
 
-use crate::cmd_train::{DataOpts, FeatureKind, TrainOpts, burn_device, load_examples, set_threads};
+use mer_featureset::FeatureSet;
+
+use crate::cmd_train::{DataOpts, TrainOpts, burn_device, load_examples, set_threads};
 
 /// `mer eval`.
 #[derive(Debug, clap::Args)]
@@ -50,7 +53,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
     let json = if let Some(path) = &args.model_file {
         let model = load_model_file(path)?;
         // The model's features decide; --features, if given, must agree.
-        let kind = FeatureKind::of_spec(&model.header.features)
+        let kind = FeatureSet::of_spec(&model.header.features)
             .with_context(|| path.display().to_string())?;
         if let Some(given) = args.data.features
             && given != kind
@@ -59,7 +62,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
                 "{}: model reads features {:?}, but --features gives {:?}",
                 path.display(),
                 model.header.features.name,
-                given.spec().name
+                given.feature_set()
             );
         }
         let data = DataOpts {

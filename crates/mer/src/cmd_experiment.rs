@@ -6,13 +6,12 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use mer_model::eval::{CvReport, EvalMetrics, cross_validate, format_table};
+use mer_model::eval::{CvReport, EvalMetrics, format_table};
 use mer_model::{ModelConfig, TrainSet};
+use mer_train::cv::cross_validate;
 use serde::{Deserialize, Serialize};
 
-use crate::cmd_train::{
-    DataOpts, DataSpec, FeatureKind, TrainOpts, burn_device, load_examples, set_threads,
-};
+use crate::cmd_train::{DataOpts, DataSpec, TrainOpts, burn_device, load_examples, set_threads};
 
 /// An experiment file (JSON). Paths may start with `$MER_DATA` (default `../shared/data`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -25,9 +24,10 @@ pub struct Experiment {
     pub description: String,
     /// Datasets as `FORMAT=DIR`.
     pub data: Vec<String>,
-    /// Features (`logmel`, `logmel-10k`, `deam-opensmile`, `musicnn`, `logmel-musicnn`,
-    /// `mediaeval260`).
-    pub features: FeatureKind,
+    /// Features: a name of the feature-set registry (`logmel`, `logmel-10k`,
+    /// `deam-opensmile`, `musicnn`, `logmel-musicnn`, `mediaeval260`, …;
+    /// [`mer_featureset::FeatureSet::cli_name`]).
+    pub features: mer_featureset::FeatureSet,
     /// Model presets to compare.
     pub models: Vec<String>,
     /// Sequence lengths to compare, frames.

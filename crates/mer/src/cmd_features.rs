@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use mer_features::output::{write_csv, write_npy};
 use mer_features::{Matrix, MelConfig, log_mel_file, pool_2hz};
+use mer_featureset::FeatureSet;
 use mer_io::Overwrite;
 
 use crate::batch;
@@ -29,8 +30,11 @@ pub struct FeaturesArgs {
     /// Audio files or folders (searched recursively for audio files).
     #[arg(required = true)]
     inputs: Vec<PathBuf>,
-    /// Which features.
-    #[arg(long, value_enum, default_value_t = Kind::Logmel)]
+    /// Which features: `logmel` (40 bands, STFT rate or 2 Hz, at --sample-rate), `smile-lld`
+    /// (65 openSMILE LLDs every 10 ms), or any set of the feature-set registry (2 Hz; the
+    /// names `mer train --features` takes: musicnn, musicnn-mtt, vgg-msd, vgg-mtt, logmel96,
+    /// logmel-10k, mediaeval260, mediaeval260-is13, …).
+    #[arg(long, default_value = "logmel", value_parser = kind_arg())]
     kind: Kind,
     /// Frame rate of the output: the STFT's (hop 1024 at 44.1 kHz) or 2 Hz (0.5 s frames).
     #[arg(long, value_enum, default_value_t = Rate::Stft)]
@@ -54,22 +58,36 @@ pub struct FeaturesArgs {
     force: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
-    /// 40 log mel-band energies (Malik et al. 2017).
+    /// 40 log mel-band energies (Malik et al. 2017) at --sample-rate, STFT rate or 2 Hz.
     Logmel,
     /// The 65 openSMILE ComParE LLDs every 10 ms (mer-smile; `;` CSV, openSMILE names).
     SmileLld,
-    /// The 260-value MediaEval 2015 / DEAM set every 0.5 s (mer-smile, openSMILE
-    /// `ComParE_2016` LLDs; DEAM's CSV header).
-    Mediaeval260,
-    /// The same set from the `IS13_ComParE` LLDs, the configuration DEAM's shipped
-    /// `features/` were made with (differs in jitter and shimmer; see mer-smile's REPORT.md).
-    #[value(name = "mediaeval260-is13")]
-    Mediaeval260Is13,
-    /// musicnn (MSD) 200-d embeddings at 2 Hz: 3 s patches centred on each 0.5 s frame
-    /// (mer-musicnn; needs --rate 2hz).
-    Musicnn,
+    /// A set of the registry (2 Hz). The mediaeval260 sets keep openSMILE's table layout
+    /// (DEAM's CSV header) and --sample-rate.
+    Set(FeatureSet),
+}
+
+/// `logmel`, `smile-lld`, or a registry name (`logmel` is the 40-band log-mel above, which at
+/// 2 Hz and 44.1 kHz is the registry's `logmel`).
+fn kind_arg() -> impl clap::builder::TypedValueParser<Value = Kind> {
+    use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+    let mut values = vec![
+        PossibleValue::new("logmel").help("40 log-mel bands (Malik et al. 2017)"),
+        PossibleValue::new("smile-lld").help("65 openSMILE ComParE LLDs every 10 ms"),
+    ];
+    values.extend(
+        FeatureSet::EVERY
+            .into_iter()
+            .filter(|k| k.from_audio() && k.cli_name() != "logmel")
+            .map(|k| PossibleValue::new(k.cli_name()).help(k.help())),
+    );
+    PossibleValuesParser::new(values).try_map(|s| match s.as_str() {
+        "logmel" => Ok(Kind::Logmel),
+        "smile-lld" => Ok(Kind::SmileLld),
+        other => other.parse::<FeatureSet>().map(Kind::Set),
+    })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -97,13 +115,11 @@ struct Computed {
     smile: Option<mer_smile::Table>,
 }
 
-thread_local! {
-    /// One musicnn model per worker thread, loaded on first use.
-    static MUSICNN: std::cell::RefCell<Option<mer_musicnn::MusicnnEmbedder>> =
-        const { std::cell::RefCell::new(None) };
-}
-
-fn compute(path: &Path, args: &FeaturesArgs) -> anyhow::Result<Computed> {
+fn compute(
+    path: &Path,
+    args: &FeaturesArgs,
+    extractor: &mer_featureset::Extractor,
+) -> anyhow::Result<Computed> {
     match args.kind {
         Kind::Logmel => {
             let cfg = MelConfig {
@@ -132,37 +148,28 @@ fn compute(path: &Path, args: &FeaturesArgs) -> anyhow::Result<Computed> {
                 smile: None,
             })
         }
-        Kind::Musicnn => {
+        Kind::Set(set) if set.smile_config().is_none() => {
             if args.rate != Rate::TwoHz {
-                bail!("--kind musicnn gives 2 Hz frames only: add --rate 2hz");
+                bail!("--kind {set} gives 2 Hz frames only: add --rate 2hz");
             }
-            let features = MUSICNN.with(|cell| -> anyhow::Result<Matrix> {
-                let mut slot = cell.borrow_mut();
-                if slot.is_none() {
-                    *slot = Some(mer_musicnn::MusicnnEmbedder::new()?);
-                }
-                let embedder = slot.as_ref().expect("set above");
-                Ok(embedder.embed_2hz_file(path)?)
-            })?;
+            let c = extractor.compute_file(set, path, None)?;
             Ok(Computed {
-                names: (0..features.cols).map(|i| format!("musicnn_{i}")).collect(),
-                features,
+                names: (0..c.features.cols)
+                    .map(|i| format!("{}_{i}", set.short()))
+                    .collect(),
+                features: c.features,
                 hop_s: mer_features::FRAME_HOP_S,
-                warnings: Vec::new(),
+                warnings: c.warnings,
                 smile: None,
             })
         }
-        Kind::SmileLld | Kind::Mediaeval260 | Kind::Mediaeval260Is13 => {
+        Kind::SmileLld | Kind::Set(_) => {
             let (kind, config) = match args.kind {
-                Kind::SmileLld => (mer_smile::SmileKind::Lld, mer_smile::Config::ComParE2016),
-                Kind::Mediaeval260Is13 => (
+                Kind::Set(set) => (
                     mer_smile::SmileKind::MediaEval260,
-                    mer_smile::Config::Is13ComParE,
+                    set.smile_config().unwrap_or_default(),
                 ),
-                _ => (
-                    mer_smile::SmileKind::MediaEval260,
-                    mer_smile::Config::ComParE2016,
-                ),
+                _ => (mer_smile::SmileKind::Lld, mer_smile::Config::ComParE2016),
             };
             let t = mer_smile::compute_file_with(path, Some(args.sample_rate), kind, config)?;
             let hop_s = t.times_s.get(1).copied().unwrap_or(0.0);
@@ -238,8 +245,10 @@ pub fn run(args: FeaturesArgs) -> anyhow::Result<ExitCode> {
         .collect();
     let overwrite = Overwrite::from_force(args.force);
     let paths: Vec<PathBuf> = inputs.iter().map(|i| i.path.clone()).collect();
+    // One extractor (each musicnn network loaded once) for all worker threads.
+    let extractor = mer_featureset::Extractor::new();
     let results = batch::run_all(&paths, args.threads, |p| {
-        let c = compute(p, &args)?;
+        let c = compute(p, &args, &extractor)?;
         for w in &c.warnings {
             eprintln!("mer: warning: {}: {w}", p.display());
         }

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use mer_data::{Format, Item, LoadOptions};
 use mer_features::{MelConfig, log_mel_file, pool_2hz};
-use mer_model::{ClipLabels, DynamicLabels, Example, FeatureSpec};
+use mer_model::{ClipLabels, Example, FeatureSpec};
 
 /// The feature spec of the test examples.
 pub fn spec() -> FeatureSpec {
@@ -19,31 +19,18 @@ pub fn spec() -> FeatureSpec {
     }
 }
 
-/// Log-mel at 2 Hz of an item, paired with its labels by [`Example::from_frames`].
+/// Log-mel at 2 Hz of an item, paired with its labels by the project's one adapter
+/// ([`mer_train::example_of`]).
 pub fn example(item: &Item, prefix: &str) -> Example {
     let cfg = MelConfig::malik2017();
     let lm = log_mel_file(&item.audio, &cfg).expect("log-mel of shared clip");
     let m = pool_2hz(&lm.features, lm.n_samples, cfg.hop_length, cfg.sample_rate);
-    Example::from_frames(
-        format!("{prefix}/{}", item.id),
-        m.data,
-        m.cols,
-        labels(item),
-    )
+    mer_train::example_of(item, prefix, m)
 }
 
-/// An item's labels for [`Example::from_frames`].
+/// An item's labels for [`Example::from_frames`] ([`mer_train::labels_of`]).
 pub fn labels(item: &Item) -> ClipLabels<'_> {
-    let l = &item.labels;
-    ClipLabels {
-        static_av: l.static_av.as_ref().map(|s| [s.arousal, s.valence]),
-        quadrant: l.quadrant.map(|q| q.index() as u8 + 1),
-        dynamic: l.dynamic.as_ref().map(|d| DynamicLabels {
-            first_frame: d.first_frame(),
-            arousal: &d.arousal,
-            valence: &d.valence,
-        }),
-    }
+    mer_train::labels_of(item)
 }
 
 /// The first `n` items of a corpus folder as examples.

@@ -4,13 +4,13 @@
 //! of `dump_clip_features`, for exploring heads offline; not used by `mer`.
 //!
 //! ```text
-//! cargo run --release -p mer-predict --example dump_pooled -- <data dir> > pooled.jsonl
+//! cargo run --release -p mer-train --example dump_pooled -- <data dir> > pooled.jsonl
 //! ```
 
 use std::path::PathBuf;
 
 use mer_musicnn::{MusicnnEmbedder, frontend};
-use mer_predict::training::labelled_items;
+use mer_train::shared::labelled_items;
 use rayon::prelude::*;
 
 mod common;

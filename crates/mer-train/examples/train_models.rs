@@ -1,7 +1,7 @@
 //! Trains and cross-validates the shipped models on the shared data.
 //!
 //! ```text
-//! cargo run --release -p mer-predict --example train_models -- <data dir> <cache dir> <out dir> [cv|train] [names...]
+//! cargo run --release -p mer-train --example train_models -- <data dir> <cache dir> <out dir> [cv|train] [names...]
 //! ```
 //! `cv NAMES`: 5-fold CV of each preset name (plus `probe` for the ridge probes;
 //! `TEACHER>STUDENT`, e.g. `default>fast-labels`, for a student trained on the teacher's
@@ -12,11 +12,11 @@
 use std::path::PathBuf;
 
 use mer_data::FeatureCache;
-use mer_predict::InputKind;
-use mer_predict::training::{
-    Clip, CvReport, Preset, SharedData, cross_validate, cross_validate_mix, linear_probe_cv,
-    mix_held_out, train_on_clips,
+use mer_featureset::FeatureSet;
+use mer_train::cv::{
+    SharedCvReport, cross_validate_mix, cross_validate_preset, linear_probe_cv, mix_held_out,
 };
+use mer_train::{Clip, Preset, SharedData, train_on_clips};
 
 /// `NAME[@LAMBDA[,WQ[,SMOOTH]]][-xN]`: a preset, a ridge penalty, 4Q row weight and output
 /// smoothing, an ensemble of N seeds.
@@ -66,7 +66,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if matches!(mode, "cv" | "train") {
         for name in args[4..].iter().filter(|n| *n != "probe") {
             for member in name.split('+') {
-                musicnn |= mer_predict::training::needs_musicnn(&parse_preset(member)?)?;
+                musicnn |= mer_train::recipe::needs_musicnn(&parse_preset(member)?)?;
             }
         }
     }
@@ -77,13 +77,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         data.failures.len(),
         t0.elapsed().as_secs_f64()
     );
-    for (id, e) in &data.failures {
-        eprintln!("  failed {id}: {e}");
+    for line in data.report_lines() {
+        eprintln!("  {line}");
     }
     for name in &args[4..] {
         match (mode, name.as_str()) {
             ("cv", "probe") => {
-                for kind in InputKind::ALL
+                for kind in FeatureSet::ALL
                     .into_iter()
                     .filter(|k| musicnn || !k.needs_musicnn())
                 {
@@ -97,7 +97,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 let members: Vec<Preset> =
                     n.split('+').map(parse_preset).collect::<Result<_, _>>()?;
                 let r = if members.len() == 1 {
-                    cross_validate(&members[0], &data, 5)?
+                    cross_validate_preset(&members[0], &data, 5)?
                 } else {
                     cross_validate_mix(n, &members, &data, 5)?
                 };
@@ -113,12 +113,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 // Averages the held-out series dumped by earlier `cv` runs: NAME1+NAME2.
                 let variants = n
                     .split('+')
-                    .map(|v| -> Result<CvReport, Box<dyn std::error::Error>> {
+                    .map(|v| -> Result<SharedCvReport, Box<dyn std::error::Error>> {
                         let bytes = std::fs::read(out.join(format!("{v}.held.json")))?;
-                        Ok(CvReport {
+                        Ok(SharedCvReport {
                             held_out: serde_json::from_slice(&bytes)?,
                             folds: 5,
-                            ..CvReport::default()
+                            ..SharedCvReport::default()
                         })
                     })
                     .collect::<Result<Vec<_>, _>>()?;

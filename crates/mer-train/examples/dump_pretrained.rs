@@ -4,7 +4,7 @@
 //! the numpy heads (`models/explore_pretrained.py`); not used by `mer`.
 //!
 //! ```text
-//! cargo run --release -p mer-predict --example dump_pretrained -- <data dir> <out.jsonl> [MODEL...]
+//! cargo run --release -p mer-train --example dump_pretrained -- <data dir> <out.jsonl> [MODEL...]
 //! ```
 //! MODEL: musicnn's names (`MSD_musicnn`, `mtt-vgg`, …; default all four). Per clip: id,
 //! dataset, fold, static / quadrant / dynamic-mean labels, and per model (key = its name in
@@ -24,7 +24,7 @@ use std::sync::Mutex;
 
 use mer_data::{fnv1a64, fold_of};
 use mer_musicnn::{Embedder, Pretrained, frontend};
-use mer_predict::training::labelled_items;
+use mer_train::shared::labelled_items;
 use rayon::prelude::*;
 
 mod common;

@@ -2,7 +2,7 @@
 //! heads on the features offline (e.g. with numpy); not used by `mer`.
 //!
 //! ```text
-//! WITH_MUSICNN=1 cargo run --release -p mer-predict --example dump_clip_features -- <data dir> <cache dir> > clips.jsonl
+//! WITH_MUSICNN=1 cargo run --release -p mer-train --example dump_clip_features -- <data dir> <cache dir> > clips.jsonl
 //! ```
 //! Per clip: id, dataset, fold (of 5, as in the CV), static / quadrant / dynamic-mean labels,
 //! and mean and std over frames of the musicnn embedding and of the 2 Hz log-mel.
@@ -10,7 +10,7 @@
 use std::path::PathBuf;
 
 use mer_data::{FeatureCache, fold_of};
-use mer_predict::training::SharedData;
+use mer_train::SharedData;
 
 mod common;
 use common::mean_std;
