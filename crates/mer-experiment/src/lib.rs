@@ -27,4 +27,4 @@ pub use protocol::{Fold, cv_folds};
 pub use report::{ReportInfo, write_report};
 pub use runner::{ClipSource, LoadedClips, RunOptions, RunSummary, run_experiment};
 pub use runs::{RunKey, RunRecord, RunStatus, RunStore};
-pub use spec::{Experiment, ProtocolKind, TrainSettings};
+pub use spec::{Experiment, Overrides, ProtocolKind, TrainSettings};

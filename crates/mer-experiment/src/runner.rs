@@ -70,27 +70,30 @@ pub struct RunSummary {
     pub dir: PathBuf,
 }
 
-/// The grid of `exp` for one feature set and fold list: seed-major, so that the first seed of
-/// every configuration is done before any second seed.
-fn keys_of(exp: &Experiment, features: &str, folds: &[usize]) -> Vec<RunKey> {
+/// The grid of `exp`: seed-major (then feature set, model, length, fold), so that the first
+/// seed of every configuration is done before any second seed and an interrupted grid leaves
+/// whole seeds.
+fn keys_of(exp: &Experiment, folds: &[usize]) -> Vec<RunKey> {
     let mut keys = Vec::new();
     for seed in exp.seeds() {
-        for model in &exp.models {
-            let lens: Vec<usize> = if model == "ridge" {
-                // A ridge does not read sequences: one length.
-                exp.seq_lens.iter().take(1).copied().collect()
-            } else {
-                exp.seq_lens.clone()
-            };
-            for &seq_len in &lens {
-                for &fold in folds {
-                    keys.push(RunKey {
-                        features: features.into(),
-                        model: model.clone(),
-                        seq_len,
-                        seed,
-                        fold,
-                    });
+        for features in exp.features.to_vec() {
+            for model in &exp.models {
+                let lens: Vec<usize> = if model == "ridge" {
+                    // A ridge does not read sequences: one length.
+                    exp.seq_lens.iter().take(1).copied().collect()
+                } else {
+                    exp.seq_lens.clone()
+                };
+                for &seq_len in &lens {
+                    for &fold in folds {
+                        keys.push(RunKey {
+                            features: features.clone(),
+                            model: model.clone(),
+                            seq_len,
+                            seed,
+                            fold,
+                        });
+                    }
                 }
             }
         }
@@ -278,10 +281,7 @@ pub fn run_experiment(
         existing.into_iter().map(|r| (r.key.clone(), r)).collect();
     let features = exp.features.to_vec();
     let folds = fold_numbers(exp);
-    let grid: Vec<RunKey> = features
-        .iter()
-        .flat_map(|f| keys_of(exp, f, &folds))
-        .collect();
+    let grid = keys_of(exp, &folds);
     let is_done = |r: Option<&RunRecord>| {
         r.is_some_and(|r| r.status == RunStatus::Ok && r.fingerprint == fp)
     };
@@ -332,9 +332,10 @@ pub fn run_experiment(
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let t_start = Instant::now();
-    let mut loaded: Option<(String, std::result::Result<(LoadedClips, Vec<Fold>), String>)> = None;
+    type Loaded = std::result::Result<(LoadedClips, Vec<Fold>), String>;
+    let mut loaded: HashMap<String, Loaded> = HashMap::new();
     for (n, key) in pending.iter().enumerate() {
-        if loaded.as_ref().is_none_or(|(f, _)| *f != key.features) {
+        if !loaded.contains_key(&key.features) {
             bar.suspend(|| eprintln!("loading clips with features {}", key.features));
             let l = source.load(exp, &key.features).and_then(|l| {
                 let f = splits(exp, &l.clips).map_err(|e| e.to_string())?;
@@ -353,10 +354,10 @@ pub fn run_experiment(
                     )
                 });
             }
-            loaded = Some((key.features.clone(), l));
+            loaded.insert(key.features.clone(), l);
         }
         let t0 = Instant::now();
-        let mut rec = match loaded.as_ref().map(|(_, l)| l) {
+        let mut rec = match loaded.get(&key.features) {
             Some(Ok((l, folds))) => match folds.iter().find(|f| f.index == key.fold) {
                 Some(fold) => {
                     let r = catch_unwind(AssertUnwindSafe(|| {
@@ -435,10 +436,11 @@ mod tests {
             "models": ["crnn", "ridge"], "seq_lens": [10, 20], "seeds": [1, 2], "folds": 3
         }))
         .unwrap();
-        let keys = keys_of(&exp, "logmel", &fold_numbers(&exp));
-        // crnn: 2 lengths × 3 folds, ridge: 1 × 3, per seed.
-        assert_eq!(keys.len(), 2 * (6 + 3));
-        assert!(keys[..9].iter().all(|k| k.seed == 1));
+        let keys = keys_of(&exp, &fold_numbers(&exp));
+        // crnn: 2 lengths × 3 folds, ridge: 1 × 3, per feature set and seed.
+        assert_eq!(keys.len(), 2 * 2 * (6 + 3));
+        assert!(keys[..18].iter().all(|k| k.seed == 1));
+        assert_eq!(keys[9].features, "mediaeval260");
         assert!(keys.iter().filter(|k| k.model == "ridge").all(|k| k.seq_len == 10));
         let names: std::collections::HashSet<String> =
             keys.iter().map(RunKey::file_name).collect();

@@ -154,6 +154,21 @@ impl Default for QuickSettings {
     }
 }
 
+/// Command-line reductions of a grid (to fit a time budget); `None` keeps the file's value.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Overrides {
+    /// Keep the first n seeds.
+    pub seeds: Option<usize>,
+    /// Sequence lengths.
+    pub seq_lens: Option<Vec<usize>>,
+    /// Most epochs (patience is capped to it).
+    pub epochs: Option<usize>,
+    /// Clips per dataset.
+    pub limit: Option<usize>,
+    /// Folds of `kfold`.
+    pub folds: Option<usize>,
+}
+
 /// Replaces a leading `$MER_DATA` by the env var (default `../shared/data`).
 pub fn expand(s: &str) -> String {
     let data = std::env::var("MER_DATA").unwrap_or_else(|_| "../shared/data".into());
@@ -219,6 +234,28 @@ impl Experiment {
         } else {
             self.seeds.clone()
         }
+    }
+
+    /// This experiment with the settings of `o` that are set (the report states them).
+    pub fn with_overrides(&self, o: &Overrides) -> Experiment {
+        let mut e = self.clone();
+        if let Some(n) = o.seeds {
+            e.seeds = self.seeds().into_iter().take(n.max(1)).collect();
+        }
+        if let Some(l) = &o.seq_lens {
+            e.seq_lens = l.clone();
+        }
+        if let Some(n) = o.epochs {
+            e.train.epochs = n;
+            e.train.patience = e.train.patience.min(n);
+        }
+        if let Some(n) = o.limit {
+            e.limit = Some(n);
+        }
+        if let Some(k) = o.folds {
+            e.folds = k;
+        }
+        e
     }
 
     /// The `--quick` version of this experiment, named `<name>-quick` (so its runs and report

@@ -31,6 +31,21 @@ pub struct ExperimentArgs {
     /// two seeds, 2 epochs, 40 clips per dataset, 2 folds), written to OUT/NAME-quick/.
     #[arg(long)]
     quick: bool,
+    /// Keep only the first N seeds of the file (to fit a time budget; the report says so).
+    #[arg(long, value_name = "N")]
+    seeds: Option<usize>,
+    /// Sequence lengths instead of the file's (comma separated).
+    #[arg(long, value_delimiter = ',', value_name = "L,...")]
+    seq_lens: Option<Vec<usize>>,
+    /// Most epochs instead of the file's.
+    #[arg(long)]
+    epochs: Option<usize>,
+    /// At most this many clips per dataset.
+    #[arg(long)]
+    limit: Option<usize>,
+    /// Folds of a k-fold protocol instead of the file's.
+    #[arg(long)]
+    folds: Option<usize>,
     /// Start over in a results folder that was not made by a resumable experiment (one with
     /// a report but no runs/ folder).
     #[arg(long)]
@@ -76,6 +91,15 @@ pub fn run(args: ExperimentArgs) -> anyhow::Result<ExitCode> {
     if args.quick {
         exp = exp.quick();
     }
+    exp = exp.with_overrides(&mer_experiment::Overrides {
+        seeds: args.seeds,
+        seq_lens: args.seq_lens.clone(),
+        epochs: args.epochs,
+        limit: args.limit,
+        folds: args.folds,
+    });
+    exp.check()
+        .map_err(|e| anyhow::anyhow!("{}: {e}", args.file.display()))?;
     let dir = args.out.join(&exp.name);
     if !args.force && !dir.join("runs").is_dir() {
         let earlier = ["config.json", "metrics.json", "report.md", "model.mer"].map(|f| dir.join(f));
