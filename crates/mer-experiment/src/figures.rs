@@ -118,10 +118,13 @@ pub fn metric_vs_length(
             chart
                 .configure_mesh()
                 .x_desc("sequence length L (frames at 2 Hz)")
+                .x_labels(12)
+                .x_label_formatter(&|x| format!("{x:.0}"))
                 .y_desc(format!("{metric} (mean ± sd over seeds)"))
                 .label_style((FONT_NAME, 14))
                 .axis_desc_style((FONT_NAME, 15))
-                .light_line_style(RGBColor(236, 236, 236))
+                .light_line_style(WHITE)
+                .bold_line_style(RGBColor(225, 225, 225))
                 .draw()
                 .map_err(|e| e.to_string())?;
             for (mi, model) in models.iter().enumerate() {
@@ -197,15 +200,18 @@ pub fn series(clips: &[&ClipResult], title: &str) -> Result<String> {
                 .margin(8)
                 .x_label_area_size(36)
                 .y_label_area_size(50)
-                .build_cartesian_2d(0.0..t1, -1.0f64..1.0)
+                // Room on the right for the legend, clear of the lines.
+                .build_cartesian_2d(0.0..t1 * 1.22, -1.0f64..1.0)
                 .map_err(|e| e.to_string())?;
             chart
                 .configure_mesh()
                 .x_desc("time from the first rated frame (s)")
+                .x_label_formatter(&|x| format!("{x:.0}"))
                 .y_desc("value [-1, 1]")
                 .label_style((FONT_NAME, 13))
                 .axis_desc_style((FONT_NAME, 14))
-                .light_line_style(RGBColor(236, 236, 236))
+                .light_line_style(WHITE)
+                .bold_line_style(RGBColor(225, 225, 225))
                 .draw()
                 .map_err(|e| e.to_string())?;
             let pts = |v: &[f32]| -> Vec<(f64, f64)> {
@@ -274,7 +280,8 @@ pub fn va_plane(clips: &[&ClipResult], title: &str) -> Result<String> {
             .y_desc("arousal")
             .label_style((FONT_NAME, 13))
             .axis_desc_style((FONT_NAME, 15))
-            .light_line_style(RGBColor(236, 236, 236))
+            .light_line_style(WHITE)
+                .bold_line_style(RGBColor(225, 225, 225))
             .draw()
             .map_err(|e| e.to_string())?;
         for line in [[(-1.0, 0.0), (1.0, 0.0)], [(0.0, -1.0), (0.0, 1.0)]] {
@@ -304,7 +311,7 @@ pub fn va_plane(clips: &[&ClipResult], title: &str) -> Result<String> {
             }
             let color = QUAD[qi];
             chart
-                .draw_series(pts.iter().map(|&p| Circle::new(p, 2, color.mix(0.55).filled())))
+                .draw_series(pts.iter().map(|&p| Circle::new(p, 3, color.mix(0.6).filled())))
                 .map_err(|e| e.to_string())?
                 .label(format!("prediction, true Q{}", qi + 1))
                 .legend(move |(x, y)| Circle::new((x + 10, y), 4, color.filled()));
