@@ -27,8 +27,13 @@ fn write(path: &Path, bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
+/// `mean ± sd`; with one seed `mean ± –` (no spread to show).
 fn ms(m: Option<&MeanSd>) -> String {
-    m.map_or("–".into(), |m| format!("{:.3} ± {:.3}", m.mean, m.sd))
+    match m {
+        None => "–".into(),
+        Some(m) if m.n < 2 => format!("{:.3} ± –", m.mean),
+        Some(m) => format!("{:.3} ± {:.3}", m.mean, m.sd),
+    }
 }
 
 fn protocol_text(exp: &Experiment) -> String {
@@ -86,7 +91,7 @@ fn verdict(rows: &[Row]) -> Option<String> {
     let cols = columns(rows);
     let vals: Vec<String> = cols
         .iter()
-        .filter_map(|c| best.values.get(c).map(|m| format!("{c} {:.3} ± {:.3}", m.mean, m.sd)))
+        .filter_map(|c| best.values.get(c).map(|m| format!("{c} {}", ms(Some(m)))))
         .collect();
     let mut s = format!(
         "Best by {what}: **{} at L = {} on {}** ({} seeds): {}.",

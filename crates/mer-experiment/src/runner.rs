@@ -53,6 +53,8 @@ pub struct RunOptions {
     pub device: mer_model::burn::tensor::Device,
     /// Show the progress bar (lines are printed either way).
     pub progress: bool,
+    /// Only rewrite the report from the runs stored so far; run nothing.
+    pub report_only: bool,
 }
 
 /// What a call of [`run_experiment`] did.
@@ -319,7 +321,7 @@ pub fn run_experiment(
         pending.len()
     );
     write_report(&dir, exp, &in_grid(&records), &info)?;
-    if pending.is_empty() {
+    if pending.is_empty() || opts.report_only {
         return Ok(summary);
     }
     let bar = if opts.progress {

@@ -46,6 +46,10 @@ pub struct ExperimentArgs {
     /// Folds of a k-fold protocol instead of the file's.
     #[arg(long)]
     folds: Option<usize>,
+    /// Only rewrite the report from the runs stored so far (e.g. of a grid stopped for time);
+    /// run nothing.
+    #[arg(long)]
+    report_only: bool,
     /// Start over in a results folder that was not made by a resumable experiment (one with
     /// a report but no runs/ folder).
     #[arg(long)]
@@ -114,6 +118,7 @@ pub fn run(args: ExperimentArgs) -> anyhow::Result<ExitCode> {
         command,
         device: burn_device(),
         progress: true,
+        report_only: args.report_only,
     };
     let s = mer_experiment::run_experiment(
         &exp,
