@@ -104,9 +104,10 @@ pub fn metric_vs_length(
     svg(&name, (1200, 460), |root| {
         let panels = root.split_evenly((1, 2));
         for (area, metric) in panels.iter().zip(metrics) {
-            let vals = rows.iter().filter_map(|r| r.values.get(metric)).flat_map(|m| {
-                [m.mean - m.sd, m.mean + m.sd]
-            });
+            let vals = rows
+                .iter()
+                .filter_map(|r| r.values.get(metric))
+                .flat_map(|m| [m.mean - m.sd, m.mean + m.sd]);
             let (y0, y1) = range_of(vals, 0.08);
             let mut chart = ChartBuilder::on(area)
                 .caption(format!("{metric} ({features})"), (FONT_NAME, 20))
@@ -132,7 +133,11 @@ pub fn metric_vs_length(
                 let mut pts: Vec<(f64, f64, f64)> = rows
                     .iter()
                     .filter(|r| &r.key.model == model)
-                    .filter_map(|r| r.values.get(metric).map(|m| (r.key.seq_len as f64, m.mean, m.sd)))
+                    .filter_map(|r| {
+                        r.values
+                            .get(metric)
+                            .map(|m| (r.key.seq_len as f64, m.mean, m.sd))
+                    })
                     .collect();
                 if pts.is_empty() {
                     continue;
@@ -145,7 +150,10 @@ pub fn metric_vs_length(
                 let mut band: Vec<(f64, f64)> = pts.iter().map(|&(x, m, s)| (x, m + s)).collect();
                 band.extend(pts.iter().rev().map(|&(x, m, s)| (x, m - s)));
                 chart
-                    .draw_series(std::iter::once(Polygon::new(band, color.mix(0.15).filled())))
+                    .draw_series(std::iter::once(Polygon::new(
+                        band,
+                        color.mix(0.15).filled(),
+                    )))
                     .map_err(|e| e.to_string())?;
                 let line: Vec<(f64, f64)> = pts.iter().map(|&(x, m, _)| (x, m)).collect();
                 let style = color.stroke_width(3);
@@ -221,13 +229,24 @@ pub fn series(clips: &[&ClipResult], title: &str) -> Result<String> {
                     .collect()
             };
             if let Some((a, v)) = &c.dynamic {
-                for (s, color, label) in [(a, AROUSAL, "arousal annotated"), (v, VALENCE, "valence annotated")] {
+                for (s, color, label) in [
+                    (a, AROUSAL, "arousal annotated"),
+                    (v, VALENCE, "valence annotated"),
+                ] {
                     chart
-                        .draw_series(DashedLineSeries::new(pts(s), 7, 4, color.mix(0.75).stroke_width(2)))
+                        .draw_series(DashedLineSeries::new(
+                            pts(s),
+                            7,
+                            4,
+                            color.mix(0.75).stroke_width(2),
+                        ))
                         .map_err(|e| e.to_string())?
                         .label(label)
                         .legend(move |(x, y)| {
-                            PathElement::new(vec![(x, y), (x + 22, y)], color.mix(0.75).stroke_width(2))
+                            PathElement::new(
+                                vec![(x, y), (x + 22, y)],
+                                color.mix(0.75).stroke_width(2),
+                            )
                         });
                 }
             }
@@ -281,7 +300,7 @@ pub fn va_plane(clips: &[&ClipResult], title: &str) -> Result<String> {
             .label_style((FONT_NAME, 13))
             .axis_desc_style((FONT_NAME, 15))
             .light_line_style(WHITE)
-                .bold_line_style(RGBColor(225, 225, 225))
+            .bold_line_style(RGBColor(225, 225, 225))
             .draw()
             .map_err(|e| e.to_string())?;
         for line in [[(-1.0, 0.0), (1.0, 0.0)], [(0.0, -1.0), (0.0, 1.0)]] {
@@ -311,7 +330,10 @@ pub fn va_plane(clips: &[&ClipResult], title: &str) -> Result<String> {
             }
             let color = QUAD[qi];
             chart
-                .draw_series(pts.iter().map(|&p| Circle::new(p, 3, color.mix(0.6).filled())))
+                .draw_series(
+                    pts.iter()
+                        .map(|&p| Circle::new(p, 3, color.mix(0.6).filled())),
+                )
                 .map_err(|e| e.to_string())?
                 .label(format!("prediction, true Q{}", qi + 1))
                 .legend(move |(x, y)| Circle::new((x + 10, y), 4, color.filled()));
@@ -323,12 +345,20 @@ pub fn va_plane(clips: &[&ClipResult], title: &str) -> Result<String> {
                 }))
                 .map_err(|e| e.to_string())?;
             chart
-                .draw_series(rated.iter().map(|&(t, _)| Circle::new(t, 4, BLACK.mix(0.7).stroke_width(1))))
+                .draw_series(
+                    rated
+                        .iter()
+                        .map(|&(t, _)| Circle::new(t, 4, BLACK.mix(0.7).stroke_width(1))),
+                )
                 .map_err(|e| e.to_string())?
                 .label("rating (listeners)")
                 .legend(|(x, y)| Circle::new((x + 10, y), 4, BLACK.stroke_width(1)));
             chart
-                .draw_series(rated.iter().map(|&(_, p)| Circle::new(p, 3, RGBColor(255, 127, 14).filled())))
+                .draw_series(
+                    rated
+                        .iter()
+                        .map(|&(_, p)| Circle::new(p, 3, RGBColor(255, 127, 14).filled())),
+                )
                 .map_err(|e| e.to_string())?
                 .label("prediction (joined to its rating)")
                 .legend(|(x, y)| Circle::new((x + 10, y), 4, RGBColor(255, 127, 14).filled()));

@@ -157,9 +157,10 @@ pub fn splits(exp: &Experiment, clips: &[Example]) -> Result<Vec<Fold>> {
             }
             Ok(f)
         }
-        ProtocolKind::Mediaeval2015 => {
-            Ok(vec![mediaeval2015(clips, exp.dev_list.as_deref().map(Path::new))?])
-        }
+        ProtocolKind::Mediaeval2015 => Ok(vec![mediaeval2015(
+            clips,
+            exp.dev_list.as_deref().map(Path::new),
+        )?]),
         ProtocolKind::Holdout => {
             let list = exp.test_list.as_deref().ok_or_else(|| Error::Protocol {
                 protocol: "holdout".into(),
@@ -214,10 +215,16 @@ mod tests {
 
     #[test]
     fn mediaeval_test_set_is_2001_to_2058_and_other_data_is_left_out() {
-        let clips: Vec<Example> = ["deam/2000", "deam/2001", "deam/2058", "deam/2059", "4q/2001"]
-            .into_iter()
-            .map(clip)
-            .collect();
+        let clips: Vec<Example> = [
+            "deam/2000",
+            "deam/2001",
+            "deam/2058",
+            "deam/2059",
+            "4q/2001",
+        ]
+        .into_iter()
+        .map(clip)
+        .collect();
         let f = mediaeval2015(&clips, None).unwrap();
         assert_eq!(f.test, vec![1, 2]);
         assert_eq!(f.train, vec![0, 3]);

@@ -109,19 +109,32 @@ fn verdict(rows: &[Row]) -> Option<String> {
         if r.key.model == best.key.model {
             continue;
         }
-        match others.iter_mut().find(|(j, _)| rows[*j].key.model == r.key.model) {
+        match others
+            .iter_mut()
+            .find(|(j, _)| rows[*j].key.model == r.key.model)
+        {
             Some(o) if (higher && x > o.1) || (!higher && x < o.1) => *o = (i, x),
             Some(_) => {}
             None => others.push((i, x)),
         }
     }
-    others.sort_by(|a, b| if higher { b.1.total_cmp(&a.1) } else { a.1.total_cmp(&b.1) });
+    others.sort_by(|a, b| {
+        if higher {
+            b.1.total_cmp(&a.1)
+        } else {
+            a.1.total_cmp(&b.1)
+        }
+    });
     if !others.is_empty() {
         s += " Margin over the best of each other model (same measure; positive = the winner is better):";
         for (i, x) in others {
             let r = &rows[i];
             let d = if higher { bv - x } else { x - bv };
-            let _ = write!(s, " {} (L = {}, {}) {:+.4};", r.key.model, r.key.seq_len, r.key.features, d);
+            let _ = write!(
+                s,
+                " {} (L = {}, {}) {:+.4};",
+                r.key.model, r.key.seq_len, r.key.features, d
+            );
         }
         s.pop();
         s.push('.');
@@ -149,8 +162,21 @@ struct RunJson<'a> {
 fn runs_csv(runs: &[RunRecord]) -> Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let mut head: Vec<String> = [
-        "features", "model", "seq_len", "seed", "fold", "status", "error", "n_train", "n_test",
-        "params", "epochs", "best_epoch", "train_s", "wall_s", "git_commit",
+        "features",
+        "model",
+        "seq_len",
+        "seed",
+        "fold",
+        "status",
+        "error",
+        "n_train",
+        "n_test",
+        "params",
+        "epochs",
+        "best_epoch",
+        "train_s",
+        "wall_s",
+        "git_commit",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -202,10 +228,18 @@ fn summary_csv(rows: &[Row]) -> Result<Vec<u8>> {
         path: "summary.csv".into(),
         reason: e.to_string(),
     };
-    let mut head: Vec<String> = ["features", "model", "seq_len", "seeds", "failed_runs", "params", "train_s_mean"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let mut head: Vec<String> = [
+        "features",
+        "model",
+        "seq_len",
+        "seeds",
+        "failed_runs",
+        "params",
+        "train_s_mean",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
     for m in METRICS {
         head.push(format!("{} mean", m.name));
         head.push(format!("{} sd", m.name));
@@ -219,7 +253,9 @@ fn summary_csv(rows: &[Row]) -> Result<Vec<u8>> {
             r.seeds.len().to_string(),
             r.failed.to_string(),
             r.params.map(|p| p.to_string()).unwrap_or_default(),
-            r.train_s.map(|t| format!("{:.2}", t.mean)).unwrap_or_default(),
+            r.train_s
+                .map(|t| format!("{:.2}", t.mean))
+                .unwrap_or_default(),
         ];
         for m in METRICS {
             let v = r.values.get(m.name);
@@ -288,7 +324,11 @@ fn make_figures(exp: &Experiment, runs: &[RunRecord], rows: &[Row]) -> Result<Ve
         })
         .flat_map(|r| &r.clips)
         .collect();
-    let mut dynamic: Vec<&ClipResult> = clips.iter().copied().filter(|c| c.dynamic.is_some()).collect();
+    let mut dynamic: Vec<&ClipResult> = clips
+        .iter()
+        .copied()
+        .filter(|c| c.dynamic.is_some())
+        .collect();
     dynamic.sort_by(|a, b| a.id.cmp(&b.id));
     // Three test songs spread over the sorted ids.
     let pick: Vec<&ClipResult> = match dynamic.len() {
@@ -296,7 +336,10 @@ fn make_figures(exp: &Experiment, runs: &[RunRecord], rows: &[Row]) -> Result<Ve
         n if n <= 3 => dynamic.clone(),
         n => vec![dynamic[0], dynamic[n / 2], dynamic[n - 1]],
     };
-    let what = format!("{} L = {} on {}, seed {seed}", best.key.model, best.key.seq_len, best.key.features);
+    let what = format!(
+        "{} L = {} on {}, seed {seed}",
+        best.key.model, best.key.seq_len, best.key.features
+    );
     if !pick.is_empty() {
         figs.push(Figure {
             file: "series.svg".into(),
@@ -320,7 +363,9 @@ fn make_figures(exp: &Experiment, runs: &[RunRecord], rows: &[Row]) -> Result<Ve
 }
 
 fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// Markdown bold → HTML.
@@ -338,7 +383,12 @@ fn md_inline(s: &str) -> String {
 }
 
 /// Rewrites the report of `exp` in `dir` from `runs` (the runs of the current grid).
-pub fn write_report(dir: &Path, exp: &Experiment, runs: &[RunRecord], info: &ReportInfo) -> Result<()> {
+pub fn write_report(
+    dir: &Path,
+    exp: &Experiment,
+    runs: &[RunRecord],
+    info: &ReportInfo,
+) -> Result<()> {
     let folds_needed = match exp.protocol {
         ProtocolKind::Kfold => exp.folds,
         _ => 1,
@@ -360,7 +410,13 @@ pub fn write_report(dir: &Path, exp: &Experiment, runs: &[RunRecord], info: &Rep
     let lens: Vec<String> = exp.seq_lens.iter().map(usize::to_string).collect();
     let facts: Vec<(&str, String)> = vec![
         ("Protocol", protocol_text(exp)),
-        ("Data", exp.data.join(", ") + &exp.limit.map_or(String::new(), |l| format!(" (at most {l} clips each)"))),
+        (
+            "Data",
+            exp.data.join(", ")
+                + &exp
+                    .limit
+                    .map_or(String::new(), |l| format!(" (at most {l} clips each)")),
+        ),
         ("Features", exp.features.to_vec().join(", ")),
         ("Models", exp.models.join(", ")),
         ("Sequence lengths", lens.join(", ")),
@@ -374,7 +430,11 @@ pub fn write_report(dir: &Path, exp: &Experiment, runs: &[RunRecord], info: &Rep
                 t.patience,
                 t.batch,
                 t.lr,
-                if t.separate_branches { "separate" } else { "joint" }
+                if t.separate_branches {
+                    "separate"
+                } else {
+                    "joint"
+                }
             ),
         ),
         ("Command", format!("`{}`", info.command)),
@@ -384,7 +444,11 @@ pub fn write_report(dir: &Path, exp: &Experiment, runs: &[RunRecord], info: &Rep
             format!(
                 "{n_ok} of {} runs finished, {n_failed} failed, {pending} not run yet{}",
                 info.grid_total,
-                if pending > 0 || n_failed > 0 { " (partial report)" } else { "" }
+                if pending > 0 || n_failed > 0 {
+                    " (partial report)"
+                } else {
+                    ""
+                }
             ),
         ),
     ];
@@ -419,7 +483,14 @@ pub fn write_report(dir: &Path, exp: &Experiment, runs: &[RunRecord], info: &Rep
     md += &rule;
     md += "\n";
     for (i, r) in rows.iter().enumerate() {
-        let _ = write!(md, "| {} | {} | {} | {} |", r.key.features, r.key.model, r.key.seq_len, r.seeds.len());
+        let _ = write!(
+            md,
+            "| {} | {} | {} | {} |",
+            r.key.features,
+            r.key.model,
+            r.key.seq_len,
+            r.seeds.len()
+        );
         for (ci, c) in cols.iter().enumerate() {
             let cell = ms(r.values.get(c));
             if best[ci] == Some(i) {
@@ -439,7 +510,8 @@ pub fn write_report(dir: &Path, exp: &Experiment, runs: &[RunRecord], info: &Rep
             r.key.model,
             r.key.seq_len,
             r.params.map_or("–".into(), |p| p.to_string()),
-            r.train_s.map_or("–".into(), |t| format!("{:.1} ± {:.1}", t.mean, t.sd)),
+            r.train_s
+                .map_or("–".into(), |t| format!("{:.1} ± {:.1}", t.mean, t.sd)),
             r.finished
         );
     }
@@ -447,11 +519,19 @@ pub fn write_report(dir: &Path, exp: &Experiment, runs: &[RunRecord], info: &Rep
     for f in &figs {
         let _ = writeln!(md, "![{}](figures/{})\n\n{}\n", f.file, f.file, f.caption);
     }
-    let failed: Vec<&RunRecord> = runs.iter().filter(|r| r.status == RunStatus::Failed).collect();
+    let failed: Vec<&RunRecord> = runs
+        .iter()
+        .filter(|r| r.status == RunStatus::Failed)
+        .collect();
     if !failed.is_empty() {
         md += "## Failed runs\n\n| run | error |\n|---|---|\n";
         for r in &failed {
-            let _ = writeln!(md, "| {} | {} |", r.key.label(), r.error.as_deref().unwrap_or("?").replace('|', "/"));
+            let _ = writeln!(
+                md,
+                "| {} | {} |",
+                r.key.label(),
+                r.error.as_deref().unwrap_or("?").replace('|', "/")
+            );
         }
         md += "\n";
     }
@@ -505,7 +585,11 @@ pub fn write_report(dir: &Path, exp: &Experiment, runs: &[RunRecord], info: &Rep
             r.seeds.len()
         );
         for (ci, c) in cols.iter().enumerate() {
-            let class = if best[ci] == Some(i) { " class=\"best\"" } else { "" };
+            let class = if best[ci] == Some(i) {
+                " class=\"best\""
+            } else {
+                ""
+            };
             let _ = write!(h, "<td{class}>{}</td>", ms(r.values.get(c)));
         }
         h += "</tr>\n";
@@ -519,7 +603,8 @@ pub fn write_report(dir: &Path, exp: &Experiment, runs: &[RunRecord], info: &Rep
             escape(&r.key.model),
             r.key.seq_len,
             r.params.map_or("–".into(), |p| p.to_string()),
-            r.train_s.map_or("–".into(), |t| format!("{:.1} ± {:.1}", t.mean, t.sd)),
+            r.train_s
+                .map_or("–".into(), |t| format!("{:.1} ± {:.1}", t.mean, t.sd)),
             r.finished
         );
     }
@@ -527,7 +612,11 @@ pub fn write_report(dir: &Path, exp: &Experiment, runs: &[RunRecord], info: &Rep
     for f in &figs {
         // The SVG inline, without its XML prolog.
         let body = f.svg.find("<svg").map_or(f.svg.as_str(), |i| &f.svg[i..]);
-        let _ = writeln!(h, "<figure>{body}<figcaption>{}</figcaption></figure>", escape(&f.caption));
+        let _ = writeln!(
+            h,
+            "<figure>{body}<figcaption>{}</figcaption></figure>",
+            escape(&f.caption)
+        );
     }
     if !failed.is_empty() {
         h += "<h2>Failed runs</h2>\n<table><tr><th class=\"l\">run</th><th class=\"l\">error</th></tr>\n";

@@ -39,7 +39,11 @@ pub struct LoadedClips {
 /// of that feature set, each recorded with the message; the grid goes on.
 pub trait ClipSource {
     /// Loads the clips of `exp` with feature set `features`.
-    fn load(&mut self, exp: &Experiment, features: &str) -> std::result::Result<LoadedClips, String>;
+    fn load(
+        &mut self,
+        exp: &Experiment,
+        features: &str,
+    ) -> std::result::Result<LoadedClips, String>;
 }
 
 /// How to run.
@@ -150,11 +154,7 @@ fn run_one(
         .iter()
         .map(|&i| loaded.clips[i].clone())
         .collect();
-    let test: Vec<Example> = fold
-        .test
-        .iter()
-        .map(|&i| loaded.clips[i].clone())
-        .collect();
+    let test: Vec<Example> = fold.test.iter().map(|&i| loaded.clips[i].clone()).collect();
     let t = &exp.train;
     let cfg = TrainConfig {
         seq_len: key.seq_len,
@@ -284,9 +284,8 @@ pub fn run_experiment(
     let features = exp.features.to_vec();
     let folds = fold_numbers(exp);
     let grid = keys_of(exp, &folds);
-    let is_done = |r: Option<&RunRecord>| {
-        r.is_some_and(|r| r.status == RunStatus::Ok && r.fingerprint == fp)
-    };
+    let is_done =
+        |r: Option<&RunRecord>| r.is_some_and(|r| r.status == RunStatus::Ok && r.fingerprint == fp);
     let pending: Vec<&RunKey> = grid.iter().filter(|k| !is_done(records.get(*k))).collect();
     let mut summary = RunSummary {
         total: grid.len(),
@@ -443,9 +442,12 @@ mod tests {
         assert_eq!(keys.len(), 2 * 2 * (6 + 3));
         assert!(keys[..18].iter().all(|k| k.seed == 1));
         assert_eq!(keys[9].features, "mediaeval260");
-        assert!(keys.iter().filter(|k| k.model == "ridge").all(|k| k.seq_len == 10));
-        let names: std::collections::HashSet<String> =
-            keys.iter().map(RunKey::file_name).collect();
+        assert!(
+            keys.iter()
+                .filter(|k| k.model == "ridge")
+                .all(|k| k.seq_len == 10)
+        );
+        let names: std::collections::HashSet<String> = keys.iter().map(RunKey::file_name).collect();
         assert_eq!(names.len(), keys.len());
     }
 }

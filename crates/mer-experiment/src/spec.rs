@@ -187,7 +187,10 @@ impl Experiment {
             reason: e.to_string(),
         })?;
         let base = path.parent().unwrap_or(Path::new("."));
-        for list in [&mut exp.dev_list, &mut exp.test_list].into_iter().flatten() {
+        for list in [&mut exp.dev_list, &mut exp.test_list]
+            .into_iter()
+            .flatten()
+        {
             let p = PathBuf::from(expand(list));
             if p.is_relative() && !list.starts_with("$MER_DATA") {
                 *list = base.join(p).to_string_lossy().into_owned();
@@ -208,8 +211,7 @@ impl Experiment {
         if self.name.is_empty() || self.name.contains(['/', '\\']) || self.name.starts_with('.') {
             return Err(format!("name {:?} is not a folder name", self.name));
         }
-        if self.models.is_empty() || self.seq_lens.is_empty() || self.features.to_vec().is_empty()
-        {
+        if self.models.is_empty() || self.seq_lens.is_empty() || self.features.to_vec().is_empty() {
             return Err("models, seq_lens and features must not be empty".into());
         }
         for m in &self.models {

@@ -182,7 +182,12 @@ pub fn rows(runs: &[RunRecord], folds: usize) -> Vec<Row> {
             // Folds with no clips (tiny data) can never finish: they do not hold a seed back.
             let empty = |seed: u64| {
                 runs.iter()
-                    .filter(|r| r.key.seed == seed && r.error.as_deref().is_some_and(|e| e.ends_with("has no clips")))
+                    .filter(|r| {
+                        r.key.seed == seed
+                            && r.error
+                                .as_deref()
+                                .is_some_and(|e| e.ends_with("has no clips"))
+                    })
                     .count()
             };
             let seeds: Vec<SeedResult> = by_seed
@@ -259,7 +264,11 @@ pub fn best_row(rows: &[Row]) -> Option<usize> {
         .filter(|&i| v[i].is_some_and(f64::is_finite))
         .max_by(|&a, &b| {
             let (x, y) = (v[a].unwrap_or(f64::NAN), v[b].unwrap_or(f64::NAN));
-            if higher { x.total_cmp(&y) } else { y.total_cmp(&x) }
+            if higher {
+                x.total_cmp(&y)
+            } else {
+                y.total_cmp(&x)
+            }
         })
 }
 

@@ -106,7 +106,8 @@ pub fn run(args: ExperimentArgs) -> anyhow::Result<ExitCode> {
         .map_err(|e| anyhow::anyhow!("{}: {e}", args.file.display()))?;
     let dir = args.out.join(&exp.name);
     if !args.force && !dir.join("runs").is_dir() {
-        let earlier = ["config.json", "metrics.json", "report.md", "model.mer"].map(|f| dir.join(f));
+        let earlier =
+            ["config.json", "metrics.json", "report.md", "model.mer"].map(|f| dir.join(f));
         crate::batch::refuse_existing(&earlier)?;
     }
     let command = std::iter::once("mer".to_string())

@@ -50,8 +50,16 @@ fn deam_fixture(data: &Path, root: &Path, dev: &[u32]) {
     let dynamic = ann.join("dynamic (per second annotations)");
     std::fs::create_dir_all(&dynamic).unwrap();
     let refd = data.join("deam-features-ref");
-    std::fs::copy(refd.join("deam_dynamic_arousal.csv"), dynamic.join("arousal.csv")).unwrap();
-    std::fs::copy(refd.join("deam_dynamic_valence.csv"), dynamic.join("valence.csv")).unwrap();
+    std::fs::copy(
+        refd.join("deam_dynamic_arousal.csv"),
+        dynamic.join("arousal.csv"),
+    )
+    .unwrap();
+    std::fs::copy(
+        refd.join("deam_dynamic_valence.csv"),
+        dynamic.join("valence.csv"),
+    )
+    .unwrap();
     let song_level = ann.join("song_level");
     std::fs::create_dir_all(&song_level).unwrap();
     for f in [
@@ -64,7 +72,11 @@ fn deam_fixture(data: &Path, root: &Path, dev: &[u32]) {
         )
         .unwrap();
     }
-    for &id in dev.iter().chain(&[13]).chain(&(2001..=2058).collect::<Vec<u32>>()) {
+    for &id in dev
+        .iter()
+        .chain(&[13])
+        .chain(&(2001..=2058).collect::<Vec<u32>>())
+    {
         wav(&root.join(format!("MEMD_audio/{id}.wav")), 17.0, id);
     }
 }
@@ -107,7 +119,11 @@ fn mediaeval2015_trains_on_the_dev_list_and_tests_on_the_58_eval_songs() {
     assert_eq!(runs.len(), 1, "{runs:?}");
     let rec: serde_json::Value = serde_json::from_slice(&std::fs::read(&runs[0]).unwrap()).unwrap();
     assert_eq!(rec["status"], "ok", "{rec}");
-    assert_eq!(rec["n_train"], dev.len(), "song 13 has audio but is not listed");
+    assert_eq!(
+        rec["n_train"],
+        dev.len(),
+        "song 13 has audio but is not listed"
+    );
     let ids: Vec<String> = rec["clips"]
         .as_array()
         .unwrap()
@@ -119,7 +135,10 @@ fn mediaeval2015_trains_on_the_dev_list_and_tests_on_the_58_eval_songs() {
     // Full-length songs: each test clip carries its own (dynamic) ratings from 15 s on.
     for c in rec["clips"].as_array().unwrap() {
         let a = c["dynamic"][0].as_array().unwrap();
-        assert_eq!(a.len(), c["prediction"]["arousal"].as_array().unwrap().len());
+        assert_eq!(
+            a.len(),
+            c["prediction"]["arousal"].as_array().unwrap().len()
+        );
         assert!(!a.is_empty());
     }
     let m = &rec["metrics"]["dynamic_arousal"];
@@ -175,7 +194,10 @@ fn a_killed_experiment_resumes_without_redoing_finished_runs() {
         .unwrap();
     let t0 = Instant::now();
     while run_files(&runs_dir).is_empty() {
-        assert!(t0.elapsed() < Duration::from_secs(600), "no run finished in 10 min");
+        assert!(
+            t0.elapsed() < Duration::from_secs(600),
+            "no run finished in 10 min"
+        );
         if let Some(st) = child.try_wait().unwrap() {
             panic!("mer experiment ended ({st}) before it could be killed");
         }
@@ -200,18 +222,31 @@ fn a_killed_experiment_resumes_without_redoing_finished_runs() {
             .ends_with("</html>\n")
     );
 
-    let o = mer(&["experiment", s(&exp), "--out", s(&out), "--quick"], &cache);
+    let o = mer(
+        &["experiment", s(&exp), "--out", s(&out), "--quick"],
+        &cache,
+    );
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let line = format!("{} finished earlier, {} done now", before.len(), 8 - before.len());
+    let line = format!(
+        "{} finished earlier, {} done now",
+        before.len(),
+        8 - before.len()
+    );
     assert!(stdout.contains(&line), "{stdout}");
     for (p, b) in &before {
         assert_eq!(&std::fs::read(p).unwrap(), b, "{} was redone", p.display());
     }
     assert_eq!(run_files(&runs_dir).len(), 8);
     let md = std::fs::read_to_string(out.join("resume-quick/report.md")).unwrap();
-    assert!(md.contains("8 of 8 runs finished, 0 failed, 0 not run yet"), "{md}");
+    assert!(
+        md.contains("8 of 8 runs finished, 0 failed, 0 not run yet"),
+        "{md}"
+    );
     // A third call has nothing to do.
-    let o = mer(&["experiment", s(&exp), "--out", s(&out), "--quick"], &cache);
+    let o = mer(
+        &["experiment", s(&exp), "--out", s(&out), "--quick"],
+        &cache,
+    );
     assert!(String::from_utf8_lossy(&o.stdout).contains("8 finished earlier, 0 done now"));
 }
