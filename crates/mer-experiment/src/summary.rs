@@ -1,0 +1,287 @@
+//! From runs to the results table: per seed the metrics of all its folds' test clips pooled
+//! (MediaEval 2015: RMSE and r per song, averaged over songs), then mean ± std over seeds.
+
+use std::collections::BTreeMap;
+
+use mer_model::eval::{EvalMetrics, metrics_of};
+use mer_model::{Example, Prediction};
+use serde::Serialize;
+
+use crate::runs::{ClipResult, RunRecord, RunStatus};
+
+/// A metric of the table.
+#[derive(Debug, Clone, Copy)]
+pub struct Metric {
+    /// Column name.
+    pub name: &'static str,
+    /// Whether higher is better.
+    pub higher_is_better: bool,
+    /// Reads it from the metrics (None when the data has no such label).
+    pub get: fn(&EvalMetrics) -> Option<f64>,
+}
+
+/// The table's metrics, in column order: dynamic RMSE, r and CCC per song (averaged over
+/// songs) for arousal and valence, static r and 4Q accuracy.
+pub const METRICS: &[Metric] = &[
+    Metric {
+        name: "RMSE A",
+        higher_is_better: false,
+        get: |m| m.dynamic_arousal.as_ref().map(|d| d.rmse_per_song.mean),
+    },
+    Metric {
+        name: "RMSE V",
+        higher_is_better: false,
+        get: |m| m.dynamic_valence.as_ref().map(|d| d.rmse_per_song.mean),
+    },
+    Metric {
+        name: "r A",
+        higher_is_better: true,
+        get: |m| m.dynamic_arousal.as_ref().map(|d| d.r_per_song.mean),
+    },
+    Metric {
+        name: "r V",
+        higher_is_better: true,
+        get: |m| m.dynamic_valence.as_ref().map(|d| d.r_per_song.mean),
+    },
+    Metric {
+        name: "CCC A",
+        higher_is_better: true,
+        get: |m| m.dynamic_arousal.as_ref().map(|d| d.ccc_per_song.mean),
+    },
+    Metric {
+        name: "CCC V",
+        higher_is_better: true,
+        get: |m| m.dynamic_valence.as_ref().map(|d| d.ccc_per_song.mean),
+    },
+    Metric {
+        name: "static r A",
+        higher_is_better: true,
+        get: |m| m.static_arousal.as_ref().map(|s| s.r),
+    },
+    Metric {
+        name: "static r V",
+        higher_is_better: true,
+        get: |m| m.static_valence.as_ref().map(|s| s.r),
+    },
+    Metric {
+        name: "4Q acc",
+        higher_is_better: true,
+        get: |m| m.quadrant.as_ref().map(|q| q.accuracy),
+    },
+];
+
+/// The metric by name.
+pub fn metric(name: &str) -> Option<&'static Metric> {
+    METRICS.iter().find(|m| m.name == name)
+}
+
+/// A short line of the main metrics, for progress output.
+pub fn headline(m: &EvalMetrics) -> String {
+    let parts: Vec<String> = METRICS
+        .iter()
+        .filter_map(|x| (x.get)(m).map(|v| format!("{} {v:.3}", x.name)))
+        .collect();
+    parts.join(", ")
+}
+
+/// Mean and sample standard deviation (n − 1; 0 for one value) of the finite values.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct MeanSd {
+    /// Mean.
+    pub mean: f64,
+    /// Sample standard deviation.
+    pub sd: f64,
+    /// Values (seeds).
+    pub n: usize,
+}
+
+impl MeanSd {
+    /// Of the finite values of `v`; None when there are none.
+    pub fn of(v: &[f64]) -> Option<MeanSd> {
+        let v: Vec<f64> = v.iter().copied().filter(|x| x.is_finite()).collect();
+        if v.is_empty() {
+            return None;
+        }
+        let n = v.len() as f64;
+        let mean = v.iter().sum::<f64>() / n;
+        let sd = if v.len() > 1 {
+            (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt()
+        } else {
+            0.0
+        };
+        Some(MeanSd {
+            mean,
+            sd,
+            n: v.len(),
+        })
+    }
+}
+
+/// A configuration of the grid (a row of the table).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct ConfigKey {
+    /// Feature set.
+    pub features: String,
+    /// Model.
+    pub model: String,
+    /// Sequence length.
+    pub seq_len: usize,
+}
+
+/// One seed of a configuration, its folds pooled.
+#[derive(Debug, Clone, Serialize)]
+pub struct SeedResult {
+    /// Seed.
+    pub seed: u64,
+    /// Metrics over the pooled test clips of all its folds.
+    pub metrics: EvalMetrics,
+    /// Folds that finished.
+    pub folds: usize,
+}
+
+/// A row: a configuration over its seeds.
+#[derive(Debug, Clone, Serialize)]
+pub struct Row {
+    /// Which configuration.
+    pub key: ConfigKey,
+    /// Seeds whose folds all finished.
+    pub seeds: Vec<SeedResult>,
+    /// Mean ± sd over seeds, by metric name.
+    pub values: BTreeMap<&'static str, MeanSd>,
+    /// Runs that failed.
+    pub failed: usize,
+    /// Runs that finished.
+    pub finished: usize,
+    /// Trainable parameters.
+    pub params: Option<usize>,
+    /// Mean training time per run, s.
+    pub train_s: Option<MeanSd>,
+}
+
+/// Groups `runs` into rows; a seed counts once all its `folds` folds finished.
+pub fn rows(runs: &[RunRecord], folds: usize) -> Vec<Row> {
+    let mut by_cfg: BTreeMap<ConfigKey, Vec<&RunRecord>> = BTreeMap::new();
+    for r in runs {
+        by_cfg
+            .entry(ConfigKey {
+                features: r.key.features.clone(),
+                model: r.key.model.clone(),
+                seq_len: r.key.seq_len,
+            })
+            .or_default()
+            .push(r);
+    }
+    by_cfg
+        .into_iter()
+        .map(|(key, runs)| {
+            let ok: Vec<&&RunRecord> = runs.iter().filter(|r| r.status == RunStatus::Ok).collect();
+            let mut by_seed: BTreeMap<u64, Vec<&RunRecord>> = BTreeMap::new();
+            for r in &ok {
+                by_seed.entry(r.key.seed).or_default().push(r);
+            }
+            // Folds with no clips (tiny data) can never finish: they do not hold a seed back.
+            let empty = |seed: u64| {
+                runs.iter()
+                    .filter(|r| {
+                        r.key.seed == seed
+                            && r.error
+                                .as_deref()
+                                .is_some_and(|e| e.ends_with("has no clips"))
+                    })
+                    .count()
+            };
+            let seeds: Vec<SeedResult> = by_seed
+                .into_iter()
+                .filter(|(seed, rs)| rs.len() + empty(*seed) >= folds)
+                .map(|(seed, rs)| SeedResult {
+                    seed,
+                    metrics: pooled(rs.iter().flat_map(|r| &r.clips)),
+                    folds: rs.len(),
+                })
+                .collect();
+            let values = METRICS
+                .iter()
+                .filter_map(|m| {
+                    let v: Vec<f64> = seeds.iter().filter_map(|s| (m.get)(&s.metrics)).collect();
+                    MeanSd::of(&v).map(|x| (m.name, x))
+                })
+                .collect();
+            let t: Vec<f64> = ok.iter().map(|r| r.train_s).collect();
+            Row {
+                key,
+                seeds,
+                values,
+                failed: runs.len() - ok.len(),
+                finished: ok.len(),
+                params: ok.iter().find_map(|r| r.params),
+                train_s: MeanSd::of(&t),
+            }
+        })
+        .collect()
+}
+
+/// Metrics of clips pooled from several runs (e.g. the folds of one seed).
+pub fn pooled<'a>(clips: impl Iterator<Item = &'a ClipResult>) -> EvalMetrics {
+    let clips: Vec<&ClipResult> = clips.collect();
+    let truth: Vec<Example> = clips.iter().map(|c| c.truth()).collect();
+    let refs: Vec<&Example> = truth.iter().collect();
+    let preds: Vec<&Prediction> = clips.iter().map(|c| &c.prediction).collect();
+    metrics_of(&refs, &preds)
+}
+
+/// The metric that ranks configurations: dynamic RMSE (mean of A and V) when the data has
+/// dynamic labels, else static r (mean of A and V), else 4Q accuracy. Returns the value of a
+/// row (lower is better for RMSE; the bool says whether higher is better).
+pub fn ranking(rows: &[Row]) -> Option<(&'static str, bool, Vec<Option<f64>>)> {
+    let pair = |a: &str, b: &str| -> Vec<Option<f64>> {
+        rows.iter()
+            .map(|r| match (r.values.get(a), r.values.get(b)) {
+                (Some(x), Some(y)) => Some((x.mean + y.mean) / 2.0),
+                _ => None,
+            })
+            .collect()
+    };
+    let any = |v: &Vec<Option<f64>>| v.iter().any(Option::is_some);
+    let rmse = pair("RMSE A", "RMSE V");
+    if any(&rmse) {
+        return Some(("mean of RMSE A and V", false, rmse));
+    }
+    let sr = pair("static r A", "static r V");
+    if any(&sr) {
+        return Some(("mean of static r A and V", true, sr));
+    }
+    let q: Vec<Option<f64>> = rows
+        .iter()
+        .map(|r| r.values.get("4Q acc").map(|x| x.mean))
+        .collect();
+    any(&q).then_some(("4Q accuracy", true, q))
+}
+
+/// Index of the best row under [`ranking`].
+pub fn best_row(rows: &[Row]) -> Option<usize> {
+    let (_, higher, v) = ranking(rows)?;
+    (0..rows.len())
+        .filter(|&i| v[i].is_some_and(f64::is_finite))
+        .max_by(|&a, &b| {
+            let (x, y) = (v[a].unwrap_or(f64::NAN), v[b].unwrap_or(f64::NAN));
+            if higher {
+                x.total_cmp(&y)
+            } else {
+                y.total_cmp(&x)
+            }
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sample_sd_of_seeds() {
+        let m = MeanSd::of(&[1.0, 2.0, 3.0, f64::NAN]).unwrap();
+        assert_eq!((m.mean, m.n), (2.0, 3));
+        assert!((m.sd - 1.0).abs() < 1e-12);
+        assert_eq!(MeanSd::of(&[5.0]).unwrap().sd, 0.0);
+        assert!(MeanSd::of(&[f64::NAN]).is_none());
+    }
+}
