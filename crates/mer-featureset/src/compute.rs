@@ -22,6 +22,11 @@ pub struct Computed {
 
 /// Computes feature sets from files; loads each musicnn network once, on first use, and
 /// shares it across threads (it is `Sync`).
+///
+/// musicnn runs in f32 here whatever the CPU ([`mer_musicnn::Precision::F32`], the path
+/// verified against TensorFlow): these features train models, fill the feature cache and are
+/// `mer features`' output, so they must not depend on whether the machine has AVX-512 BF16.
+/// Prediction ([`mer_musicnn::default_precision`]) may use bf16.
 #[derive(Debug, Default)]
 pub struct Extractor {
     msd: OnceLock<MusicnnEmbedder>,
@@ -39,7 +44,7 @@ impl Extractor {
         if let Some(e) = self.msd.get() {
             return Ok(e);
         }
-        let e = MusicnnEmbedder::new()?;
+        let e = MusicnnEmbedder::new()?.with_precision(mer_musicnn::Precision::F32);
         // Two threads may both load it; one copy is kept.
         let _ = self.msd.set(e);
         Ok(self.msd.get().expect("set above"))
@@ -54,7 +59,7 @@ impl Extractor {
         if let Some(e) = self.others[i].get() {
             return Ok(e);
         }
-        let _ = self.others[i].set(Embedder::new(p)?);
+        let _ = self.others[i].set(Embedder::new(p)?.with_precision(mer_musicnn::Precision::F32));
         Ok(self.others[i].get().expect("set above"))
     }
 

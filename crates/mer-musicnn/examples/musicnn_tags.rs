@@ -1,5 +1,5 @@
 //! Sanity table: top-5 MSD tags (mean over musicnn's 3 s patches) of the reference clips,
-//! ours (audio → symphonia/rubato/mer-features/burn) beside the original (librosa/soxr +
+//! ours (audio → symphonia/mer-audio resampler/mer-features/burn) beside the original (librosa/soxr +
 //! TensorFlow, from tests/fixtures/ made by scripts/musicnn_reference.py).
 //!
 //! `cargo run --release -p mer-musicnn --example musicnn_tags [SHARED_DATA_DIR]`

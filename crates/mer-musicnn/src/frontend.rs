@@ -15,8 +15,9 @@
 //! `log10` in float32).
 //!
 //! **Resampling differs from the original**: librosa 0.10 `load(sr=16000)` resamples with soxr
-//! ("soxr_hq"); `mer_audio` uses rubato. Both are high-quality band-limited resamplers; their
-//! outputs differ slightly (filter shape, phase) — see the end-to-end tolerance in the tests.
+//! ("soxr_hq"); `mer_audio` computes a polyphase FIR fit to soxr HQ's passband and stop band
+//! (Blackman², 224 taps at the lower rate). Outputs differ slightly (soxr's exact filter and
+//! phase) — see the end-to-end tolerance in the tests.
 
 use std::path::Path;
 

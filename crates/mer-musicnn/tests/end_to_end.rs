@@ -1,4 +1,4 @@
-//! From audio files through our own decode (symphonia) + resample (rubato) + mel
+//! From audio files through our own decode (symphonia) + resample (mer-audio's soxr-HQ filter) + mel
 //! (mer-features) + network, against the original musicnn 0.1.0 (librosa/soxr + TensorFlow);
 //! and the 2 Hz embedding against the same definition computed with the original graph.
 
@@ -11,13 +11,13 @@ use mer_musicnn::{MusicnnEmbedder, Precision, frontend};
 /// Network only (reference log-mel in): 2 Hz embeddings within this of the reference.
 const EMBED_TOLERANCE: f32 = 2e-3;
 /// End to end, our log-mel vs librosa's: mean |Δ| per value (log10 units; values span 0–4).
-/// Resampling (rubato vs soxr) and MP3 decoders differ slightly.
+/// Resampling (our soxr-HQ-shaped filter vs soxr itself) and MP3 decoders differ slightly.
 const LOGMEL_MEAN_TOLERANCE: f32 = 0.02;
 /// End to end: tag probabilities per 3 s patch within this of the reference. Measured: 0.005 or
-/// less on the 22.05 kHz clips, 0.067 on the 44.1 kHz DEAM clip, whose difference is the
-/// resampler: mer-audio's rubato FFT resampler (44.1 → 16 kHz) rolls off from ~7.2 kHz
-/// (−17 dB at 7.5 kHz) where librosa's soxr_hq is flat to ~7.6 kHz, which changes mel bands
-/// 93–95 (decoded samples are identical to librosa's within 1e-6).
+/// less on the 22.05 kHz clips, 0.067 on the 44.1 kHz DEAM clip, measured with mer-audio's
+/// earlier rubato FFT resampler, which rolled off from ~7.2 kHz where librosa's soxr_hq is
+/// flat to ~7.6 kHz (mel bands 93–95). mer-audio now uses soxr HQ's filter shape (passband to
+/// ~7.6 kHz; mer-audio's README), so this bound is loose; not re-measured since.
 const E2E_TAG_TOLERANCE: f32 = 0.1;
 /// End to end: penultimate values per patch (batch-normed, O(1)) within this (measured 0.48
 /// on the DEAM clip, ≤ 0.036 on the others).
