@@ -36,6 +36,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for w in &loaded.warnings {
         eprintln!("warning: {w}");
     }
+    if loaded.examples.is_empty() {
+        return Err("no usable clips in the given datasets".into());
+    }
     let names = loaded.names();
     let train_set = TrainSet {
         train: &loaded.examples,

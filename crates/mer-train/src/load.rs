@@ -88,7 +88,9 @@ pub fn features_of(
 
 /// Loads every dataset (labelled items only, sorted by id, at most `limit` per dataset) with
 /// the features of `set`. A clip whose features fail or have no frames is left out with a
-/// warning; an error only when no dataset is given or no clip is usable.
+/// warning; an error only when no dataset is given. When no clip is usable the result has no
+/// examples (check [`Loaded::examples`]) and keeps every warning, so the caller can report
+/// each bad file before failing.
 pub fn load_examples(
     sources: &[Source],
     set: FeatureSet,
@@ -145,11 +147,6 @@ pub fn load_examples(
             }
         }
         out.datasets.push((ds.name.clone(), n_ok));
-    }
-    if out.examples.is_empty() {
-        return Err(TrainError::Invalid(
-            "no usable clips in the given datasets".into(),
-        ));
     }
     Ok(out)
 }

@@ -167,6 +167,9 @@ pub fn load_examples(opts: &DataOpts) -> anyhow::Result<(Vec<Example>, Vec<Strin
     for (name, n) in &loaded.datasets {
         eprintln!("{name}: {n} clips");
     }
+    if loaded.examples.is_empty() {
+        anyhow::bail!("training: no usable clips in the given datasets");
+    }
     let names = loaded.names();
     Ok((loaded.examples, names))
 }
