@@ -84,6 +84,4 @@ mod store;
 pub use error::{CatalogError, Result};
 pub use row::{COLUMNS, Key, Row, schema, stat};
 pub use run::{Observer, Options, Summary, run, series_path};
-pub use store::{
-    Format, Index, MARKER, PART_ROWS, PART_SECS, Resumed, Store, for_each_row,
-};
+pub use store::{Format, Index, MARKER, PART_ROWS, PART_SECS, Resumed, Store, for_each_row};

@@ -323,7 +323,9 @@ mod tests {
         bytes.extend(b"garbage\n");
         bytes.extend(encode(LineFormat::Jsonl, &row("b", true)));
         std::fs::write(&p, &bytes).unwrap();
-        let e = scan(&p, LineFormat::Jsonl, |_| Ok(())).unwrap_err().to_string();
+        let e = scan(&p, LineFormat::Jsonl, |_| Ok(()))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("row 2"), "{e}");
     }
 }

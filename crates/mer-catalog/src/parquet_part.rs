@@ -88,16 +88,15 @@ pub(crate) fn read_part(path: &Path, mut each: impl FnMut(Row) -> Result<()>) ->
         let paths = paths
             .as_string_opt::<i32>()
             .ok_or_else(|| bad(n + 1, format!("`path` is {}, not text", paths.data_type())))?;
-        let text_col = |name: &str| -> Result<Option<StringArray>> {
-            match col(name) {
-                None => Ok(None),
-                Some(c) => c
-                    .as_string_opt::<i32>()
-                    .cloned()
-                    .map(Some)
-                    .ok_or_else(|| bad(n + 1, format!("`{name}` is {}, not text", c.data_type()))),
-            }
-        };
+        let text_col =
+            |name: &str| -> Result<Option<StringArray>> {
+                match col(name) {
+                    None => Ok(None),
+                    Some(c) => c.as_string_opt::<i32>().cloned().map(Some).ok_or_else(|| {
+                        bad(n + 1, format!("`{name}` is {}, not text", c.data_type()))
+                    }),
+                }
+            };
         let (model, error) = (text_col("model")?, text_col("error")?);
         let nums: Vec<Option<ArrayRef>> = [
             "duration_s",

@@ -107,7 +107,10 @@ fn journal_name(n: u64) -> String {
 
 /// `name` → part number, for `prefix{n:06}suffix`.
 fn number(name: &str, prefix: &str, suffix: &str) -> Option<u64> {
-    name.strip_prefix(prefix)?.strip_suffix(suffix)?.parse().ok()
+    name.strip_prefix(prefix)?
+        .strip_suffix(suffix)?
+        .parse()
+        .ok()
 }
 
 /// Whether a row still describes the file on disk: not when the file is there with another
@@ -286,8 +289,8 @@ impl Store {
                         }
                     }
                 } else {
-                    let text = std::fs::read_to_string(&marker)
-                        .map_err(CatalogError::io(&marker))?;
+                    let text =
+                        std::fs::read_to_string(&marker).map_err(CatalogError::io(&marker))?;
                     let v: serde_json::Value =
                         serde_json::from_str(&text).map_err(|e| CatalogError::NotOurs {
                             path: marker.clone(),

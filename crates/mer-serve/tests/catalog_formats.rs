@@ -53,12 +53,21 @@ fn csv_jsonl_and_parquet_catalogs_read_to_the_same_rows_and_fill_the_library() {
     }
     let (_, csv) = &read[0];
     assert_eq!(csv.len(), 4);
-    assert_eq!(csv[0].path, PathBuf::from("Q1").join(csv[0].path.file_name().unwrap()));
-    let broken = csv.iter().find(|r| r.path == PathBuf::from("broken.mp3")).unwrap();
+    assert_eq!(
+        csv[0].path,
+        PathBuf::from("Q1").join(csv[0].path.file_name().unwrap())
+    );
+    let broken = csv
+        .iter()
+        .find(|r| r.path == PathBuf::from("broken.mp3"))
+        .unwrap();
     assert!(broken.status.as_ref().unwrap_err().contains("broken.mp3"));
     for r in csv.iter().filter(|r| r.status.is_ok()) {
         let s = r.status.as_ref().unwrap();
-        assert!((29.0..31.0).contains(&s.duration_s) && &*s.model == "fast", "{r:?}");
+        assert!(
+            (29.0..31.0).contains(&s.duration_s) && &*s.model == "fast",
+            "{r:?}"
+        );
     }
     for (ext, rows) in &read[1..] {
         assert_eq!(rows, csv, "{ext} reads otherwise than csv");

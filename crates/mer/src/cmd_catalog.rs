@@ -82,15 +82,13 @@ impl Observer for Progress {
 
     fn row(&self, row: &Row) {
         if !row.ok() {
-            self.bar
-                .suspend(|| eprintln!("mer: error: {}", row.error));
+            self.bar.suspend(|| eprintln!("mer: error: {}", row.error));
         }
         self.bar.inc(1);
     }
 
     fn warning(&self, message: &str) {
-        self.bar
-            .suspend(|| eprintln!("mer: warning: {message}"));
+        self.bar.suspend(|| eprintln!("mer: warning: {message}"));
     }
 }
 

@@ -61,13 +61,17 @@ fn rows(out: &Path) -> Vec<Row> {
 
 /// Complete rows on disk now (the Parquet journal included), for deciding when to kill.
 fn rows_on_disk(out: &Path) -> usize {
-    let lines = |p: &Path| {
-        std::fs::read(p).map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count())
-    };
+    let lines =
+        |p: &Path| std::fs::read(p).map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count());
     if out.extension().is_some_and(|e| e == "parquet") {
         std::fs::read_dir(out).map_or(0, |d| {
             d.map(|e| e.unwrap().path())
-                .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("_journal"))
+                .filter(|p| {
+                    p.file_name()
+                        .unwrap()
+                        .to_string_lossy()
+                        .starts_with("_journal")
+                })
                 .map(|p| lines(&p))
                 .sum()
         })
@@ -122,12 +126,16 @@ fn sigkill_mid_run_then_resume_catalogues_every_file_exactly_once() {
         );
         // What a crash in the middle of a write leaves: half a row after the last one.
         let torn_into = if ext == "parquet" {
-            let j = std::fs::read_dir(&out)
+            std::fs::read_dir(&out)
                 .unwrap()
                 .map(|e| e.unwrap().path())
-                .find(|p| p.file_name().unwrap().to_string_lossy().starts_with("_journal"))
-                .expect("the journal of the part being filled");
-            j
+                .find(|p| {
+                    p.file_name()
+                        .unwrap()
+                        .to_string_lossy()
+                        .starts_with("_journal")
+                })
+                .expect("the journal of the part being filled")
         } else {
             out.clone()
         };
@@ -154,10 +162,7 @@ fn sigkill_mid_run_then_resume_catalogues_every_file_exactly_once() {
         );
         assert!(err.contains("repaired"), "{ext}: {err}");
         assert!(
-            err.contains(&format!(
-                "{} files catalogued",
-                expected.len() - before
-            )),
+            err.contains(&format!("{} files catalogued", expected.len() - before)),
             "{ext}: finished files were redone: {err}"
         );
         let got = rows(&out);
@@ -225,8 +230,14 @@ fn bad_files_are_error_rows_a_changed_file_is_redone_and_other_outputs_are_refus
     };
     let (ok, err) = cmd(&[]);
     assert!(ok, "{err}");
-    assert!(err.contains("6 files catalogued") && err.contains("3 errors"), "{err}");
-    let by: BTreeMap<String, Row> = rows(&out).into_iter().map(|r| (r.path.clone(), r)).collect();
+    assert!(
+        err.contains("6 files catalogued") && err.contains("3 errors"),
+        "{err}"
+    );
+    let by: BTreeMap<String, Row> = rows(&out)
+        .into_iter()
+        .map(|r| (r.path.clone(), r))
+        .collect();
     let names: Vec<&str> = by.keys().map(String::as_str).collect();
     let c0 = format!("a/{}", clips[0].file_name().unwrap().to_string_lossy());
     let c1 = format!("b/c/{}", clips[1].file_name().unwrap().to_string_lossy());
@@ -242,8 +253,15 @@ fn bad_files_are_error_rows_a_changed_file_is_redone_and_other_outputs_are_refus
     assert_eq!(names, want);
     for bad in ["a/head.mp3", "empty.mp3", "notes.mp3"] {
         let r = &by[bad];
-        assert!(!r.ok() && r.arousal.is_none() && r.duration_s.is_none(), "{r:?}");
-        assert!(r.error.contains(Path::new(bad).file_name().unwrap().to_str().unwrap()), "{r:?}");
+        assert!(
+            !r.ok() && r.arousal.is_none() && r.duration_s.is_none(),
+            "{r:?}"
+        );
+        assert!(
+            r.error
+                .contains(Path::new(bad).file_name().unwrap().to_str().unwrap()),
+            "{r:?}"
+        );
         assert!(!r.error.contains('\n'));
         assert!(err.contains(&r.error), "{err}");
     }
@@ -255,13 +273,19 @@ fn bad_files_are_error_rows_a_changed_file_is_redone_and_other_outputs_are_refus
     let (ok, err) = cmd(&[]);
     assert!(ok, "{err}");
     assert!(err.contains("1 changed files to redo"), "{err}");
-    assert!(err.contains("1 files catalogued") && err.contains("5 already done"), "{err}");
+    assert!(
+        err.contains("1 files catalogued") && err.contains("5 already done"),
+        "{err}"
+    );
     let after: Vec<Row> = rows(&out);
     assert_eq!(after.len(), 6);
     let redone = after.iter().find(|r| r.path == c0).unwrap();
     assert_eq!(redone.size, Some(bytes.len() as u64));
     assert_ne!(redone.size, before.size);
-    assert_eq!(redone.arousal, by["b/renamed.dat"].arousal, "same song, same values");
+    assert_eq!(
+        redone.arousal, by["b/renamed.dat"].arousal,
+        "same song, same values"
+    );
 
     // An output that is not a catalog is refused, and left as it was; --force replaces it.
     let other = tmp.path().join("notes.csv");
@@ -274,9 +298,15 @@ fn bad_files_are_error_rows_a_changed_file_is_redone_and_other_outputs_are_refus
         "fast".as_ref(),
     ];
     let (ok, err) = run_catalog(&args);
-    assert!(!ok && err.contains("not a catalog written by mer catalog"), "{err}");
+    assert!(
+        !ok && err.contains("not a catalog written by mer catalog"),
+        "{err}"
+    );
     assert!(err.contains("--force"), "{err}");
-    assert_eq!(std::fs::read_to_string(&other).unwrap(), "mine,not yours\n1,2\n");
+    assert_eq!(
+        std::fs::read_to_string(&other).unwrap(),
+        "mine,not yours\n1,2\n"
+    );
     // Another model on this catalog is refused too.
     let (ok, err) = run_catalog(&[lib.as_os_str(), "-o".as_ref(), out.as_os_str()]);
     assert!(!ok && err.contains("model \"fast\""), "{err}");
