@@ -67,7 +67,7 @@ pub(crate) fn scan(
     let len = file.metadata().map_err(CatalogError::io(path))?.len();
     match fmt {
         LineFormat::Csv => scan_csv(path, file, len, &mut each),
-        LineFormat::Jsonl => scan_jsonl(path, file, len, &mut each),
+        LineFormat::Jsonl => scan_jsonl(path, file, &mut each),
     }
 }
 
@@ -199,12 +199,7 @@ fn read_up_to(f: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
     Ok(n)
 }
 
-fn scan_jsonl(
-    path: &Path,
-    file: File,
-    len: u64,
-    each: &mut dyn FnMut(Row) -> Result<()>,
-) -> Result<Scanned> {
+fn scan_jsonl(path: &Path, file: File, each: &mut dyn FnMut(Row) -> Result<()>) -> Result<Scanned> {
     let mut rdr = BufReader::with_capacity(1 << 16, file);
     let mut buf = Vec::new();
     let mut at = 0u64;
@@ -221,30 +216,31 @@ fn scan_jsonl(
             });
         }
         line += 1;
-        let last = at + n == len;
         let whole = buf.last() == Some(&b'\n');
         let parsed = serde_json::from_slice::<Row>(&buf);
         match parsed {
             Ok(row) if whole => each(row)?,
-            _ if last || !whole => {
+            Err(e) if whole && line == 1 => {
+                return Err(not_ours(path, format!("its first line: {e}")));
+            }
+            Err(e) if whole => {
+                return Err(CatalogError::BadRow {
+                    path: path.to_path_buf(),
+                    row: line,
+                    reason: e.to_string(),
+                });
+            }
+            _ => {
                 // A half-written last line; but a file whose only line is not even the start
                 // of a row is someone else's.
-                if line == 1 && !buf.starts_with(b"{\"path\":") {
+                let start: &[u8] = b"{\"path\":";
+                let k = buf.len().min(start.len());
+                if line == 1 && buf[..k] != start[..k] {
                     return Err(not_ours(path, "its first line is not a catalog row".into()));
                 }
                 return Ok(Scanned {
                     complete: at,
                     torn: true,
-                });
-            }
-            Err(e) if line == 1 => {
-                return Err(not_ours(path, format!("its first line: {e}")));
-            }
-            Err(e) => {
-                return Err(CatalogError::BadRow {
-                    path: path.to_path_buf(),
-                    row: line,
-                    reason: e.to_string(),
                 });
             }
         }
