@@ -33,7 +33,7 @@ pub struct CatalogArgs {
     /// model file written by `mer train`.
     #[arg(long, default_value = "default")]
     pub model: String,
-    /// Also write each file's 2 Hz series as DIR/<path>.npy (float32 [frames, 2]: arousal,
+    /// Also write each file's 2 Hz series as `DIR/<path>.npy` (float32 [frames, 2]: arousal,
     /// valence).
     #[arg(long, value_name = "OUT_DIR")]
     pub dynamic: Option<PathBuf>,
