@@ -1,5 +1,5 @@
-//! Reading a catalog written by `mer catalog` (`.csv`, `.jsonl`), or the per-file output of
-//! `mer predict --format csv|json`, into song-level summaries.
+//! Reading a catalog written by `mer catalog` (`.csv`, `.jsonl`, `.parquet`), or the per-file
+//! output of `mer predict --format csv|json`, into song-level summaries.
 //!
 //! Columns (any order, extra columns ignored): `path` (relative to the DIR the catalog was
 //! made from), `duration_s`, `arousal`, `valence`, `quadrant` (`Q1`…`Q4` or `1`…`4`),
@@ -7,7 +7,9 @@
 //! `mer predict` writes) says which scale the values are on; without one they are on [-1, 1].
 //!
 //! A catalog may be read while `mer catalog` is still writing it: a malformed row (e.g. a
-//! half-written last line) is skipped and counted, not fatal.
+//! half-written last line) is skipped and counted, not fatal. A `.parquet` catalog (a folder
+//! of part files, or one Parquet file) is read through `mer-catalog`: its committed parts,
+//! row numbers counted across them.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -164,7 +166,7 @@ impl RawRow {
 }
 
 impl Catalog {
-    /// Reads `path` by its extension: `.csv`, `.jsonl` / `.json` / `.ndjson`.
+    /// Reads `path` by its extension: `.csv`, `.jsonl` / `.json` / `.ndjson`, `.parquet`.
     pub fn read(path: &Path) -> Result<Catalog, ServeError> {
         let bad = |reason: String| ServeError::Catalog {
             path: path.to_path_buf(),
@@ -217,13 +219,31 @@ impl Catalog {
                 }
             }
             "parquet" => {
-                return Err(bad(
-                    "Parquet catalogs are not read yet: write the catalog as .csv or .jsonl".into(),
-                ));
+                // A `mer catalog` Parquet folder (its committed parts) or one Parquet file
+                // with the catalog's columns, read by mer-catalog.
+                drop(file);
+                let mut n = 0;
+                mer_catalog::for_each_row(path, |r| {
+                    n += 1;
+                    let raw = RawRow {
+                        path: Some(r.path),
+                        duration_s: r.duration_s,
+                        arousal: r.arousal.map(f64::from),
+                        valence: r.valence.map(f64::from),
+                        quadrant: r.quadrant,
+                        confidence: r.confidence.map(f64::from),
+                        model: Some(r.model),
+                        error: Some(r.error),
+                        scale: None,
+                    };
+                    push(&mut cat, n, Ok(raw));
+                    Ok(())
+                })
+                .map_err(|e| bad(e.to_string()))?;
             }
             other => {
                 return Err(bad(format!(
-                    "unknown catalog format {other:?} (.csv or .jsonl)"
+                    "unknown catalog format {other:?} (.csv, .jsonl or .parquet)"
                 )));
             }
         }

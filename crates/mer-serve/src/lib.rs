@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! DIRs ─► walk (audio files, ids) ─┐          ┌─► GET /            the page (assets compiled in)
-//! catalog (.csv/.jsonl) ───────────┴► Library ├─► GET /api/tracks  list: page, sort, filter
+//! catalog (.csv/.jsonl/.parquet) ──┴► Library ├─► GET /api/tracks  list: page, sort, filter
 //!                                             ├─► GET /api/tracks/{id}  prediction (JSON)
 //! upload (multipart, ≤ limit) ─► temp file ───┼─► POST /api/predict     prediction (JSON)
 //!                                   Engine ◄──┘   GET /audio/{id}  the file, with ranges

@@ -15,13 +15,13 @@ use mer_serve::{App, ServeConfig};
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:\n  \
     mer serve examples/\n  \
-    mer serve music/ --catalog music.csv\n  \
+    mer serve music/ --catalog music.parquet   (made by mer catalog music/ -o music.parquet)\n  \
     mer serve --addr 127.0.0.1:9000            (upload only)")]
 pub struct ServeArgs {
     /// Directories whose audio files the page lists and plays (nothing else is served).
     pub dirs: Vec<PathBuf>,
-    /// Values from a catalog of those directories (`mer catalog` output, .csv or .jsonl, or
-    /// `mer predict --format csv|json` output).
+    /// Values from a catalog of those directories (`mer catalog` output: .csv, .jsonl or
+    /// .parquet; or `mer predict --format csv|json` output).
     #[arg(long)]
     pub catalog: Option<PathBuf>,
     /// Address to listen on (loopback by default; port 0 picks a free one).

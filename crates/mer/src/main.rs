@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 
 mod batch;
 mod cmd_bench;
+mod cmd_catalog;
 mod cmd_data;
 mod cmd_eval;
 mod cmd_experiment;
@@ -49,6 +50,8 @@ enum Cmd {
     Experiment(cmd_experiment::ExperimentArgs),
     /// Speed of the CRNN's training step and inference (JSON).
     Bench(cmd_bench::BenchArgs),
+    /// Catalogue folder trees into one CSV/JSONL/Parquet table (resumable, kill -9 safe).
+    Catalog(cmd_catalog::CatalogArgs),
     /// A local web page: hear a song while its arousal and valence move; browse DIR.
     Serve(cmd_serve::ServeArgs),
 }
@@ -64,6 +67,7 @@ fn main() -> ExitCode {
         Cmd::Experiment(a) => cmd_experiment::run(a),
         Cmd::Bench(a) => cmd_bench::run(a),
         Cmd::Serve(a) => cmd_serve::run(a),
+        Cmd::Catalog(a) => cmd_catalog::run(a),
     };
     match result {
         Ok(code) => code,
