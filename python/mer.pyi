@@ -7,7 +7,10 @@ parallel. Errors reading audio raise :class:`MerError` naming the file; bad argu
 """
 
 import os
-from typing import Literal, Optional, Sequence, Tuple, TypedDict, Union
+import pathlib
+from typing import Literal, Optional, Sequence, Tuple, TypedDict, Union, final
+
+from typing_extensions import Self
 
 import numpy as np
 import numpy.typing as npt
@@ -20,6 +23,8 @@ FEATURE_KINDS: Tuple[str, ...]
 #: File extensions (lower case) of the formats mer decodes.
 AUDIO_EXTENSIONS: Tuple[str, ...]
 
+# Names for annotations only (not attributes of the module at run time): StrPath, Source,
+# Scale, FeatureKind, FeatureRate, Dynamic, Prediction, Failure.
 StrPath = Union[str, "os.PathLike[str]"]
 #: A path, or a 1-D array of mono samples (any real dtype; converted to float32).
 Source = Union[StrPath, npt.ArrayLike]
@@ -68,6 +73,7 @@ class MerError(Exception):
     """An audio file could not be read or a model or computation failed; the message names
     the file."""
 
+@final
 class Predictor:
     """A model loaded once, to predict many files or arrays.
 
@@ -77,7 +83,7 @@ class Predictor:
     from several threads at once.
     """
 
-    def __init__(self, model: Optional[StrPath] = None) -> None: ...
+    def __new__(cls, model: Optional[StrPath] = None) -> Self: ...
     @property
     def model(self) -> str:
         """``"default"``, ``"fast"`` or the model file's path."""
@@ -157,7 +163,9 @@ def load(path: StrPath, sr: Optional[int] = None) -> Tuple[npt.NDArray[np.float3
     naming the file.
     """
 
-def audio_files(root: StrPath, *, by_content: bool = False) -> list[Tuple[str, str]]:
+def audio_files(
+    root: StrPath, *, by_content: bool = False
+) -> list[Tuple[pathlib.Path, pathlib.Path]]:
     """The audio files below a folder, with mer's one walker: ``[(path, relative), ...]``.
 
     Sorted, hidden entries skipped, symlink loops safe; by extension (as ``mer predict``) or,

@@ -65,7 +65,9 @@ def test_samples_predict_as_their_file(clips):
         assert x.dtype == np.float32 and x.ndim == 1 and sr in (22050, 44100)
         for model in ("default", "fast"):
             from_file = mer.predict(path, model=model)
-            for samples in (x, x.astype(np.float64), x.tolist()):
+            # float32, and (fast model only, to keep the test short) float64 and a list.
+            variants = (x, x.astype(np.float64), x.tolist()) if model == "fast" else (x,)
+            for samples in variants:
                 d = mer.predict(samples, sr, model=model)
                 assert d["path"] == "<samples>"
                 assert d["quadrant"] == from_file["quadrant"]
@@ -194,12 +196,12 @@ def test_calls_release_the_gil(clips):
     The main thread counts loop iterations while a worker computes musicnn features; if mer
     held the GIL, the main thread would stall for a whole call (~1 s here). Robust to load:
     it needs only *some* CPU for the main thread, not a free core."""
-    path = clips[2]
+    path = clips[0]  # 30 s
     mer.features(path, kind="musicnn")  # load the model outside the measurement
     calls = []
 
     def work():
-        for _ in range(2):
+        for _ in range(1):
             t0 = time.perf_counter()
             mer.features(path, kind="musicnn")
             calls.append(time.perf_counter() - t0)
