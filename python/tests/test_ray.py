@@ -7,8 +7,10 @@ Skipped, with the reason, when `ray` cannot be imported (it is not a dependency 
 import json
 import os
 import pathlib
+import struct
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -28,15 +30,18 @@ except ImportError as e:  # pragma: no cover - depends on the environment
 
 @pytest.fixture(scope="module")
 def library(data, tmp_path_factory):
-    """50 4Q clips (12-13 per quadrant) linked into nested folders, and one file that is
-    not audio."""
+    """50 4Q clips (12-13 per quadrant) linked into nested folders, and one broken file."""
     root = tmp_path_factory.mktemp("library")
     for q in ("Q1", "Q2", "Q3", "Q4"):
         clips = sorted((data / "4q" / "audio" / q).glob("*.mp3"))[: 13 if q in ("Q1", "Q2") else 12]
         (root / q / "sub").mkdir(parents=True)
         for i, c in enumerate(clips):
             (root / q / ("sub" if i % 2 else "") / c.name).symlink_to(c)
-    (root / "Q4" / "broken.mp3").write_bytes(b"ID3" + b"\0" * 4000)
+    # A WAV header whose data chunk holds no samples: found as audio, fails to decode.
+    header = (b"RIFF" + struct.pack("<I", 1036) + b"WAVEfmt "
+              + struct.pack("<IHHIIHH", 16, 1, 1, 22050, 44100, 2, 16)
+              + b"data" + struct.pack("<I", 1000))
+    (root / "Q4" / "broken.wav").write_bytes(header)
     return root
 
 
@@ -56,12 +61,15 @@ def test_ray_catalog_matches_mer(library, tmp_path, workers):
     rows = {r["path"]: r for r in t.to_pylist()}
     assert len(rows) == t.num_rows == stats["rows"] == 51
     assert stats["errors"] == 1
-    bad = rows["Q4/broken.mp3"]
-    assert "broken.mp3" in bad["error"] and bad["arousal"] is None
+    bad = rows["Q4/broken.wav"]
+    assert "broken.wav" in bad["error"] and bad["arousal"] is None
     # Every other row is what mer.Predictor gives for the file.
     files = mer.audio_files(library, by_content=True)
     assert len(files) == 51
-    expected = mer.Predictor("fast").predict_many([f for f, _ in files])
+    t0 = time.perf_counter()
+    expected = mer.Predictor("fast").predict_many([f for f, _ in files], threads=workers)
+    print(f"in-process Predictor.predict_many(threads={workers}): "
+          f"{len(files) / (time.perf_counter() - t0):.2f} rows/s")
     for (f, rel), e in zip(files, expected):
         r = rows[pathlib.Path(rel).as_posix()]
         assert r["model"] == "fast"
