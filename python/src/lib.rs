@@ -442,7 +442,11 @@ fn to_array(py: Python<'_>, m: Matrix) -> Bound<'_, PyArray2<f32>> {
 /// :class:`mer.MerError` naming the file.
 #[pyfunction]
 #[pyo3(signature = (path, sr = None))]
-fn load(py: Python<'_>, path: PathBuf, sr: Option<u32>) -> PyResult<(Bound<'_, PyArray1<f32>>, u32)> {
+fn load(
+    py: Python<'_>,
+    path: PathBuf,
+    sr: Option<u32>,
+) -> PyResult<(Bound<'_, PyArray1<f32>>, u32)> {
     let audio = py
         .detach(|| mer_audio::load(&path, sr))
         .map_err(|e| to_py(PredictError::Audio(e), Some(&path)))?;
@@ -474,9 +478,8 @@ fn audio_files(
     } else {
         Recognise::Extension
     };
-    let (found, problems): (Vec<_>, Vec<_>) = py.detach(|| {
-        mer_audio::walk::audio_files(&root, by).partition(|r| r.is_ok())
-    });
+    let (found, problems): (Vec<_>, Vec<_>) =
+        py.detach(|| mer_audio::walk::audio_files(&root, by).partition(|r| r.is_ok()));
     let problems: Vec<String> = problems
         .into_iter()
         .filter_map(|r| r.err().map(|e| e.to_string()))
