@@ -3,7 +3,7 @@
 //!
 //! A thin layer over the library crates, as the CLI is: [`mer_predict::Predictor`] predicts,
 //! [`mer_predict::output::json_record`] shapes the dict exactly as `mer predict --format json`
-//! prints it, [`mer_predict::extract`] computes features exactly as `mer features` does.
+//! prints it, [`mer_featureset`] computes features exactly as `mer features` does.
 //! Every decode and computation runs with the GIL released ([`Python::detach`]), so Python
 //! threads run in parallel. The Python API is documented in `mer.pyi` (type stubs) and the
 //! docstrings below; the tests are `tests/*.py` (pytest).
@@ -13,8 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use mer_features::Matrix;
-use mer_musicnn::MusicnnEmbedder;
-use mer_predict::extract::{FeatureKind, FeatureRate, FeatureRequest};
+use mer_featureset::{Extractor, FeatureSet, FeatureSetError, Input};
 use mer_predict::output::json_record;
 use mer_predict::{Interval, ModelChoice, PredictError, Predictor, Scale, SongPrediction};
 use numpy::ndarray::Array2;
@@ -94,8 +93,7 @@ fn to_py(e: PredictError, path: Option<&Path>) -> PyErr {
         _ => msg,
     };
     match e {
-        PredictError::BadRequest(_)
-        | PredictError::BadInterval { .. }
+        PredictError::BadInterval { .. }
         | PredictError::BadScale(_)
         | PredictError::BadSamples(_) => PyValueError::new_err(msg),
         _ => MerError::new_err(msg),
@@ -367,14 +365,44 @@ fn predict<'py>(
     predict_one(py, &predictor, source, &opts)
 }
 
-/// The musicnn embedder of `mer.features(kind="musicnn")`, loaded on first use.
-fn musicnn() -> Result<&'static MusicnnEmbedder, PredictError> {
-    static SLOT: OnceLock<MusicnnEmbedder> = OnceLock::new();
-    if let Some(e) = SLOT.get() {
-        return Ok(e);
+/// The feature extractor of `mer.features`: each musicnn network loaded once, on first use.
+fn extractor() -> &'static Extractor {
+    static EXTRACTOR: OnceLock<Extractor> = OnceLock::new();
+    EXTRACTOR.get_or_init(Extractor::new)
+}
+
+/// What ``features(kind=...)`` names, as ``mer features --kind`` parses it.
+#[derive(Clone, Copy)]
+enum Kind {
+    Logmel,
+    SmileLld,
+    Set(FeatureSet),
+}
+
+/// The names ``features(kind=...)`` accepts, in ``mer features --kind``'s order.
+fn kind_names() -> Vec<&'static str> {
+    let mut names = vec!["logmel", "smile-lld"];
+    names.extend(
+        FeatureSet::EVERY
+            .into_iter()
+            .filter(|k| k.from_audio() && k.cli_name() != "logmel")
+            .map(FeatureSet::cli_name),
+    );
+    names
+}
+
+fn kind_of(name: &str) -> PyResult<Kind> {
+    match name {
+        "logmel" => Ok(Kind::Logmel),
+        "smile-lld" => Ok(Kind::SmileLld),
+        other => match other.parse::<FeatureSet>() {
+            Ok(set) if set.from_audio() => Ok(Kind::Set(set)),
+            _ => Err(PyValueError::new_err(format!(
+                "unknown feature kind {other:?} (known: {})",
+                kind_names().join(", ")
+            ))),
+        },
     }
-    let e = MusicnnEmbedder::new()?;
-    Ok(SLOT.get_or_init(|| e))
 }
 
 /// Computes features as ``mer features`` does: a float32 array ``[frames, features]``.
@@ -382,12 +410,14 @@ fn musicnn() -> Result<&'static MusicnnEmbedder, PredictError> {
 /// ``features(source, sr=None, *, kind="logmel", rate=None, sample_rate=44100)``:
 /// ``source`` is a path or a 1-D array of samples with their rate ``sr``. ``kind``:
 /// ``"logmel"`` (40 log mel-band energies, Malik et al. 2017), ``"smile-lld"`` (65 openSMILE
-/// ComParE LLDs every 10 ms), ``"mediaeval260"`` (the MediaEval 2015 / DEAM set every 0.5 s),
-/// ``"mediaeval260-is13"`` (the same from IS13_ComParE LLDs) or ``"musicnn"`` (200-d
-/// embeddings at 2 Hz). ``rate``: ``"stft"`` (hop 1024 at 44.1 kHz, the log-mel's default)
-/// or ``"2hz"`` (0.5 s frames; musicnn's only rate); the openSMILE kinds ignore it.
-/// ``sample_rate``: the analysis rate the audio is resampled to (8000–192000 Hz). The values
-/// equal the ``.npy`` that ``mer features --kind KIND --rate RATE --sample-rate SR`` writes.
+/// ComParE LLDs every 10 ms) or any set of mer's feature-set registry (:data:`FEATURE_KINDS`:
+/// ``"musicnn"`` 200-d embeddings at 2 Hz, ``"mediaeval260"`` the MediaEval 2015 / DEAM set
+/// every 0.5 s, ``"mediaeval260-is13"`` the same from IS13_ComParE LLDs, …). ``rate``:
+/// ``"stft"`` (hop 1024 at 44.1 kHz, the log-mel's default) or ``"2hz"`` (0.5 s frames; the
+/// registry sets' only rate and their default); the openSMILE kinds ignore it.
+/// ``sample_rate``: the analysis rate the audio is resampled to (8000–192000 Hz; log-mel and
+/// openSMILE kinds, the other sets have their own). The values equal the ``.npy`` that
+/// ``mer features --kind KIND --rate RATE --sample-rate SR`` writes.
 #[pyfunction]
 #[pyo3(signature = (source, sr = None, *, kind = "logmel", rate = None, sample_rate = 44_100))]
 fn features<'py>(
@@ -398,34 +428,64 @@ fn features<'py>(
     rate: Option<&str>,
     sample_rate: u32,
 ) -> PyResult<Bound<'py, PyArray2<f32>>> {
-    let kind = FeatureKind::parse(kind).map_err(|e| to_py(e, None))?;
-    let rate = match rate {
-        Some(r) => FeatureRate::parse(r).map_err(|e| to_py(e, None))?,
-        None => kind.default_rate(),
+    let kind = kind_of(kind)?;
+    let two_hz = match rate {
+        Some("stft") => false,
+        Some("2hz") => true,
+        Some(r) => {
+            return Err(PyValueError::new_err(format!(
+                "unknown rate {r:?} (known: stft, 2hz)"
+            )));
+        }
+        None => !matches!(kind, Kind::Logmel),
     };
-    let req = FeatureRequest {
-        kind,
-        rate,
-        sample_rate,
-    };
-    req.validate().map_err(|e| to_py(e, None))?;
+    if let Kind::Set(set) = kind
+        && set.smile_config().is_none()
+        && !two_hz
+    {
+        return Err(PyValueError::new_err(format!(
+            "kind {set:?} gives 2 Hz frames only (rate=\"2hz\")",
+            set = set.cli_name()
+        )));
+    }
+    if !(8_000..=192_000).contains(&sample_rate) {
+        return Err(PyValueError::new_err(format!(
+            "sample rate {sample_rate} Hz is outside 8000..=192000 Hz"
+        )));
+    }
     let source = Source::from_py(source, sr)?;
     let out = py
         .detach(|| {
-            let embedder = match kind {
-                FeatureKind::Musicnn => Some(musicnn()?),
-                _ => None,
+            let input = match &source {
+                Source::File(p) => Input::File(p),
+                Source::Samples(x, sr) => Input::Samples {
+                    samples: x,
+                    sample_rate: *sr,
+                },
             };
-            match &source {
-                Source::File(p) => mer_predict::extract::extract_file(p, &req, embedder),
-                Source::Samples(x, sr) => {
-                    mer_predict::extract::extract_samples(x, *sr, &req, embedder)
-                }
+            match kind {
+                Kind::Logmel => mer_featureset::log_mel(input, sample_rate, two_hz),
+                Kind::SmileLld => mer_featureset::smile_lld(input, sample_rate),
+                Kind::Set(set) => extractor().frames(set, input, sample_rate),
             }
         })
-        .map_err(|e| to_py(e, source.path()))?;
+        .map_err(|e| featureset_to_py(e, source.path()))?;
     warn_all(py, source.path(), &out.warnings)?;
     Ok(to_array(py, out.features))
+}
+
+/// A feature error as a Python exception: ``ValueError`` for bad samples, else
+/// :class:`MerError` naming the file.
+fn featureset_to_py(e: FeatureSetError, path: Option<&Path>) -> PyErr {
+    let msg = e.to_string();
+    let msg = match path {
+        Some(p) if !msg.contains(&p.display().to_string()) => format!("{}: {msg}", p.display()),
+        _ => msg,
+    };
+    match e {
+        FeatureSetError::BadSamples(_) => PyValueError::new_err(msg),
+        _ => MerError::new_err(msg),
+    }
 }
 
 fn to_array(py: Python<'_>, m: Matrix) -> Bound<'_, PyArray2<f32>> {
@@ -513,10 +573,7 @@ mod mer_module {
         )?;
         m.add(
             "FEATURE_KINDS",
-            pyo3::types::PyTuple::new(
-                m.py(),
-                mer_predict::extract::FeatureKind::ALL.map(|k| k.name()),
-            )?,
+            pyo3::types::PyTuple::new(m.py(), super::kind_names())?,
         )?;
         Ok(())
     }
