@@ -5,8 +5,9 @@
 //! settings that produce it, its feature-cache key (including [`mer_audio::RESAMPLER`]) and
 //! the function that computes it ([`Extractor::compute_file`], [`Extractor::compute_samples`]).
 //! [`Extractor::frames`], [`log_mel`] and [`smile_lld`] give what `mer features` writes (also
-//! for the Python package's `mer.features`), from a file or samples in memory. `mer train/eval/experiment`,
-//! `mer features` and `mer_predict::Predictor` all look sets up here.
+//! the Python package's `mer.features`), from a file or samples in memory.
+//! `mer train/eval/experiment`, `mer features` and `mer_predict::Predictor` all look sets up
+//! here.
 //!
 //! ```text
 //! audio file ─► 16 kHz ─► musicnn log-mel ─┬─► musicnn / musicnn-mtt / vgg-msd / vgg-mtt
