@@ -29,7 +29,10 @@ StrPath = Union[str, "os.PathLike[str]"]
 #: A path, or a 1-D array of mono samples (any real dtype; converted to float32).
 Source = Union[StrPath, npt.ArrayLike]
 Scale = Literal["-1..1", "1..9", "0..1"]
-FeatureKind = Literal["logmel", "smile-lld", "mediaeval260", "mediaeval260-is13", "musicnn"]
+FeatureKind = Literal[
+    "logmel", "smile-lld", "logmel-10k", "musicnn", "logmel-musicnn", "mediaeval260",
+    "mediaeval260-is13", "musicnn-mtt", "vgg-msd", "vgg-mtt", "logmel96", "musicnn-logmel96",
+]
 FeatureRate = Literal["stft", "2hz"]
 
 class Dynamic(TypedDict):
