@@ -50,7 +50,7 @@ impl Extractor {
         Ok(self.msd.get().expect("set above"))
     }
 
-    fn embedder(&self, p: Pretrained) -> Result<&Embedder> {
+    pub(crate) fn embedder(&self, p: Pretrained) -> Result<&Embedder> {
         let i = match p {
             Pretrained::MttMusicnn => 0,
             Pretrained::MsdVgg => 1,

@@ -19,6 +19,10 @@ pub enum FeatureSetError {
     /// A dataset file (DEAM's published features) could not be read.
     #[error(transparent)]
     Data(#[from] mer_data::DataError),
+    /// Samples in memory that no file could decode to (rate 0, NaN or infinite values), or
+    /// that could not be resampled.
+    #[error("bad samples: {0}")]
+    BadSamples(String),
     /// A model file names a feature set (or version, or width) this build does not compute.
     #[error("{0}")]
     UnknownSpec(String),

@@ -6,8 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use mer_features::output::{write_csv, write_npy};
-use mer_features::{Matrix, MelConfig, log_mel_file, pool_2hz};
-use mer_featureset::FeatureSet;
+use mer_featureset::{FeatureSet, Frames, Input};
 use mer_io::Overwrite;
 
 use crate::batch;
@@ -105,87 +104,25 @@ enum Format {
     Csv,
 }
 
-/// A computed feature matrix with its column names and frame hop.
-struct Computed {
-    features: Matrix,
-    names: Vec<String>,
-    hop_s: f64,
-    warnings: Vec<String>,
-    /// openSMILE-style table (smile kinds), written by `mer_smile::write_table`.
-    smile: Option<mer_smile::Table>,
-}
-
 fn compute(
     path: &Path,
     args: &FeaturesArgs,
     extractor: &mer_featureset::Extractor,
-) -> anyhow::Result<Computed> {
-    match args.kind {
-        Kind::Logmel => {
-            let cfg = MelConfig {
-                sample_rate: args.sample_rate,
-                ..MelConfig::malik2017()
-            };
-            let out = log_mel_file(path, &cfg)?;
-            let names = (0..cfg.n_mels).map(|m| format!("mel_{m}")).collect();
-            let (features, hop_s) = match args.rate {
-                Rate::Stft => (out.features, cfg.hop_length as f64 / cfg.sample_rate as f64),
-                Rate::TwoHz => (
-                    pool_2hz(
-                        &out.features,
-                        out.n_samples,
-                        cfg.hop_length,
-                        cfg.sample_rate,
-                    ),
-                    mer_features::FRAME_HOP_S,
-                ),
-            };
-            Ok(Computed {
-                features,
-                names,
-                hop_s,
-                warnings: out.warnings,
-                smile: None,
-            })
-        }
-        Kind::Set(set) if set.smile_config().is_none() => {
-            if args.rate != Rate::TwoHz {
+) -> anyhow::Result<Frames> {
+    let input = Input::File(path);
+    Ok(match args.kind {
+        Kind::Logmel => mer_featureset::log_mel(input, args.sample_rate, args.rate == Rate::TwoHz)?,
+        Kind::SmileLld => mer_featureset::smile_lld(input, args.sample_rate)?,
+        Kind::Set(set) => {
+            if set.smile_config().is_none() && args.rate != Rate::TwoHz {
                 bail!("--kind {set} gives 2 Hz frames only: add --rate 2hz");
             }
-            let c = extractor.compute_file(set, path, None)?;
-            Ok(Computed {
-                names: (0..c.features.cols)
-                    .map(|i| format!("{}_{i}", set.short()))
-                    .collect(),
-                features: c.features,
-                hop_s: mer_features::FRAME_HOP_S,
-                warnings: c.warnings,
-                smile: None,
-            })
+            extractor.frames(set, input, args.sample_rate)?
         }
-        Kind::SmileLld | Kind::Set(_) => {
-            let (kind, config) = match args.kind {
-                Kind::Set(set) => (
-                    mer_smile::SmileKind::MediaEval260,
-                    set.smile_config().unwrap_or_default(),
-                ),
-                _ => (mer_smile::SmileKind::Lld, mer_smile::Config::ComParE2016),
-            };
-            let t = mer_smile::compute_file_with(path, Some(args.sample_rate), kind, config)?;
-            let hop_s = t.times_s.get(1).copied().unwrap_or(0.0);
-            let features = Matrix::new(t.times_s.len(), t.columns.len(), t.values.clone());
-            Ok(Computed {
-                features,
-                names: t.columns.clone(),
-                hop_s,
-                warnings: Vec::new(),
-                smile: Some(t),
-            })
-        }
-    }
+    })
 }
 
-fn write(path: &Path, c: &Computed, format: Format, overwrite: Overwrite) -> anyhow::Result<()> {
+fn write(path: &Path, c: &Frames, format: Format, overwrite: Overwrite) -> anyhow::Result<()> {
     if let Some(t) = &c.smile {
         let path = path.with_extension(match format {
             Format::Npy => "npy",
