@@ -14,9 +14,9 @@
 //!   `.x.npy.XXXXXX.tmp`), except a root the user named.
 //!
 //! Audio is recognised [by extension](Recognise::Extension) ([`AUDIO_EXTENSIONS`]: the formats
-//! this build decodes) or [by content](Recognise::Content) ([`sniff`]: symphonia's probe —
+//! this build decodes), [by content](Recognise::Content) ([`sniff`]: symphonia's probe —
 //! the very one decoding uses — finds a container with an audio track this build decodes,
-//! whatever the file's name).
+//! whatever the file's name) or [by either](Recognise::ExtensionOrContent).
 //!
 //! ```no_run
 //! use mer_audio::walk::{Recognise, audio_files};
@@ -194,8 +194,13 @@ pub enum Recognise {
     /// By file extension ([`AUDIO_EXTENSIONS`]); reads no file. `mer predict`, `mer features`.
     Extension,
     /// By content ([`sniff`]): every file's first bytes are probed, so a renamed `.dat` MP3 is
-    /// found and a `.mp3` that is text is not. `mer catalog`.
+    /// found and a `.mp3` that is text is not.
     Content,
+    /// By extension, else by content: a file with an audio extension is kept without being
+    /// read (so an empty or broken `.mp3` reaches the decoder and gets its error reported
+    /// instead of vanishing), any other file is probed ([`sniff`]) so a renamed `.dat` MP3 is
+    /// found. `mer catalog`: every audio-named file gets a row, broken or not.
+    ExtensionOrContent,
 }
 
 /// The audio files below `root` (a root that is itself a file is returned as it is, whatever
@@ -208,7 +213,8 @@ pub fn audio_files(
         Ok(f) if f.depth == 0 => Some(Ok(f)),
         Ok(f) => match by {
             Recognise::Extension => has_audio_extension(&f.path).then_some(Ok(f)),
-            Recognise::Content => match sniff(&f.path) {
+            Recognise::ExtensionOrContent if has_audio_extension(&f.path) => Some(Ok(f)),
+            Recognise::Content | Recognise::ExtensionOrContent => match sniff(&f.path) {
                 Ok(Some(_)) => Some(Ok(f)),
                 Ok(None) => None,
                 Err(io) => Some(Err(WalkError {

@@ -188,6 +188,14 @@ fn content_sniffing_finds_a_renamed_mp3_and_rejects_a_text_mp3() {
     assert_eq!(files, ["half.mp3", "pcm", "renamed.dat"]);
     let (files, _) = split(audio_files(r, Recognise::Extension));
     assert_eq!(files, ["empty.mp3", "fake.mp3", "half.mp3"]);
+    // Audio-named files are kept unread (their decoding error is reported later), the rest
+    // probed: the union of the two, without the JPEG.
+    let (files, errors) = split(audio_files(r, Recognise::ExtensionOrContent));
+    assert!(errors.is_empty());
+    assert_eq!(
+        files,
+        ["empty.mp3", "fake.mp3", "half.mp3", "pcm", "renamed.dat"]
+    );
     // A file that cannot be opened is an error, not "not audio".
     assert!(sniff(&r.join("missing.mp3")).is_err());
 }

@@ -5,7 +5,7 @@ use std::panic::AssertUnwindSafe;
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use mer_audio::walk::{Found, WalkError, WalkProblem, has_audio_extension, sniff};
+use mer_audio::walk::{Found, Recognise, WalkError, audio_files};
 use mer_features::Matrix;
 use mer_io::Overwrite;
 use mer_predict::Predictor;
@@ -265,27 +265,13 @@ pub fn run(
     Ok(summary)
 }
 
-/// Every (root, item) of the walks of `roots`, in order: mer-audio's walker, keeping a file
-/// when its extension is an audio one (without reading it, so an empty or broken `.mp3`
-/// gets a row with its error instead of vanishing) or when its content is audio (mer-audio's
-/// `sniff`, as `Recognise::Content`: a renamed `.dat` MP3 is found). A root that is a file is
-/// kept whatever it is: the user named it.
+/// Every (root, item) of the walks of `roots`, in order: mer-audio's walker recognising audio
+/// by extension or content (`Recognise::ExtensionOrContent`: an empty or broken `.mp3` gets a
+/// row with its error instead of vanishing, a renamed `.dat` MP3 is found). A root that is a
+/// file is kept whatever it is: the user named it.
 fn walk(roots: &[PathBuf]) -> impl Iterator<Item = (&Path, Result<Found, WalkError>)> + Send {
     roots.iter().flat_map(|r| {
-        mer_audio::walk::walk(r)
-            .filter_map(|item| match item {
-                Ok(f) if f.depth == 0 || has_audio_extension(&f.path) => Some(Ok(f)),
-                Ok(f) => match sniff(&f.path) {
-                    Ok(Some(_)) => Some(Ok(f)),
-                    Ok(None) => None,
-                    Err(io) => Some(Err(WalkError {
-                        path: f.path,
-                        problem: WalkProblem::Io(io),
-                    })),
-                },
-                Err(e) => Some(Err(e)),
-            })
-            .map(move |item| (r.as_path(), item))
+        audio_files(r, Recognise::ExtensionOrContent).map(move |item| (r.as_path(), item))
     })
 }
 

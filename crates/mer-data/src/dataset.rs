@@ -419,6 +419,14 @@ pub struct Dataset {
 }
 
 impl Dataset {
+    /// The usable items sorted by id: the order corpus-wide loops use (CV folds, `--limit`),
+    /// independent of the order of the publisher's files.
+    pub fn into_items_by_id(self) -> Vec<Item> {
+        let mut items = self.items;
+        items.sort_by(|a, b| a.id.cmp(&b.id));
+        items
+    }
+
     /// Fails with [`DataError::BadRows`] when there are problems and `skip_bad` is false.
     pub fn check(self, opts: &LoadOptions) -> Result<Dataset, DataError> {
         match self.problems.first() {

@@ -26,13 +26,16 @@ pub fn rmse(pred: &[f64], truth: &[f64]) -> f64 {
     (se / n as f64).sqrt()
 }
 
-/// Pearson correlation; NaN when either series is constant (undefined).
-pub fn pearson(x: &[f64], y: &[f64]) -> f64 {
+/// Pearson correlation of f64 or f32 series (computed in f64); NaN when either series is
+/// constant (undefined).
+pub fn pearson<T: Copy + Into<f64>>(x: &[T], y: &[T]) -> f64 {
     let n = x.len().min(y.len());
     if n < 2 {
         return f64::NAN;
     }
-    let (mx, my) = (mean(&x[..n]), mean(&y[..n]));
+    let x: Vec<f64> = x[..n].iter().map(|&v| v.into()).collect();
+    let y: Vec<f64> = y[..n].iter().map(|&v| v.into()).collect();
+    let (mx, my) = (mean(&x), mean(&y));
     let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
     for (a, b) in x.iter().zip(y) {
         sxy += (a - mx) * (b - my);

@@ -16,19 +16,13 @@ fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
-fn pearson(x: &[f32], y: &[f32]) -> f64 {
-    let x: Vec<f64> = x.iter().map(|&v| f64::from(v)).collect();
-    let y: Vec<f64> = y.iter().map(|&v| f64::from(v)).collect();
-    mer_model::metrics::pearson(&x, &y)
-}
+use mer_model::metrics::pearson;
 
 /// A corpus of the shared data, its items sorted by id.
 fn sorted_items(data: &Path, dir: &str, format: mer_data::Format) -> Vec<mer_data::Item> {
-    let mut items = mer_data::load_lenient(&data.join(dir), format)
+    mer_data::load_lenient(&data.join(dir), format)
         .unwrap()
-        .items;
-    items.sort_by(|a, b| a.id.cmp(&b.id));
-    items
+        .into_items_by_id()
 }
 
 /// The 44.1 kHz log-mel of `mer train`'s default features (`logmel40-fmax10k`).

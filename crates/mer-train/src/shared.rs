@@ -91,13 +91,12 @@ pub fn labelled_items(data_dir: &Path) -> Result<Vec<(&'static str, mer_data::It
             continue;
         }
         let ds = mer_data::load_lenient(&dir, format)?;
-        let mut its: Vec<_> = ds
-            .items
-            .into_iter()
-            .filter(|it| it.audio.exists() && !it.labels.is_empty())
-            .collect();
-        its.sort_by(|a, b| a.id.cmp(&b.id));
-        items.extend(its.into_iter().map(|it| (name, it)));
+        items.extend(
+            ds.into_items_by_id()
+                .into_iter()
+                .filter(|it| it.audio.exists() && !it.labels.is_empty())
+                .map(|it| (name, it)),
+        );
     }
     Ok(items)
 }

@@ -3,19 +3,13 @@
 
 use std::path::Path;
 
-fn pearson(x: &[f32], y: &[f32]) -> f64 {
-    let x: Vec<f64> = x.iter().map(|&v| f64::from(v)).collect();
-    let y: Vec<f64> = y.iter().map(|&v| f64::from(v)).collect();
-    mer_model::metrics::pearson(&x, &y)
-}
+use mer_model::metrics::pearson;
 
 /// A corpus of the shared data, its items sorted by id.
 fn sorted_items(data: &Path, dir: &str, format: mer_data::Format) -> Vec<mer_data::Item> {
-    let mut items = mer_data::load_lenient(&data.join(dir), format)
+    mer_data::load_lenient(&data.join(dir), format)
         .unwrap()
-        .items;
-    items.sort_by(|a, b| a.id.cmp(&b.id));
-    items
+        .into_items_by_id()
 }
 
 /// The default recipe (ridge head on musicnn embeddings) trained on a few real clips: the
