@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use crate::data::Standardizer;
 use crate::error::{ModelError, Result};
 use crate::model::{ModelConfig, Net};
+use crate::quadrant::QuadrantHead;
 use crate::ridge::Ridge;
 
 /// First bytes of every model file.
@@ -130,6 +131,11 @@ pub struct ModelHeader {
     pub metrics: serde_json::Value,
     /// Ridge coefficients (ridge models only).
     pub ridge: Option<Ridge>,
+    /// Optional quadrant classifier on the standardised clip-mean features (see
+    /// [`crate::quadrant`]): when present, a song's quadrant and confidence come from it.
+    /// Absent in older files (and then not written, so their bytes are unchanged).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quadrant: Option<QuadrantHead>,
 }
 
 impl ModelHeader {
@@ -159,6 +165,7 @@ impl ModelHeader {
             training,
             metrics: serde_json::Value::Null,
             ridge,
+            quadrant: None,
         }
     }
 }
@@ -237,9 +244,10 @@ pub fn load_model_file(path: &Path) -> Result<MerModel> {
 /// Checks everything in a header before anything is allocated from it: the architecture's
 /// sizes (see [`crate::model::limits`]) and that the weights section (`w_len` bytes) can hold
 /// its parameters; the feature spec, standardisation and ridge coefficients against the
-/// feature count, every number finite; window sizes in range.
+/// feature count, every number finite; window sizes in range; the quadrant head's sizes,
+/// numbers, temperature and threshold (see [`crate::model::limits`]).
 fn check_header(h: &ModelHeader, w_len: usize) -> std::result::Result<(), String> {
-    use crate::model::limits::MAX_FRAMES;
+    use crate::model::limits::{MAX_FRAMES, QUADRANT_TEMPERATURE, QUADRANT_THRESHOLD};
     h.model
         .validate()
         .map_err(|e| format!("architecture: {e}"))?;
@@ -283,6 +291,33 @@ fn check_header(h: &ModelHeader, w_len: usize) -> std::result::Result<(), String
             "prediction hop of {} frames (at most {MAX_FRAMES})",
             h.predict_hop
         ));
+    }
+    if let Some(q) = &h.quadrant {
+        let need = crate::quadrant::N_CLASSES * n;
+        if q.weights.len() != need {
+            return Err(format!(
+                "quadrant head has {} weights for {n} features (needs {need})",
+                q.weights.len()
+            ));
+        }
+        if let Some(i) = q.weights.iter().position(|v| !v.is_finite()) {
+            return Err(format!("quadrant head weight {i} is {}", q.weights[i]));
+        }
+        if q.bias.iter().any(|v| !v.is_finite()) {
+            return Err(format!("quadrant head bias is {:?}", q.bias));
+        }
+        if !QUADRANT_TEMPERATURE.contains(&q.temperature) {
+            return Err(format!(
+                "quadrant head temperature {} (must be in {QUADRANT_TEMPERATURE:?})",
+                q.temperature
+            ));
+        }
+        if !QUADRANT_THRESHOLD.contains(&q.threshold) {
+            return Err(format!(
+                "quadrant head threshold {} (must be in {QUADRANT_THRESHOLD:?})",
+                q.threshold
+            ));
+        }
     }
     match (&h.model, &h.ridge) {
         (ModelConfig::Ridge(_), Some(r)) => {

@@ -4,7 +4,8 @@
 //! Models ([`ModelConfig`], [`Net`]):
 //! - [`crnn`]: CRNN / CRNN_NB of Malik et al. 2017, any recurrent cell, self-attention;
 //! - [`dblstm`]: Li et al. 2016's deep bidirectional LSTM; [`multiscale`]: multi-scale fusion;
-//! - [`ridge`]: ridge regression on frame features (closed form);
+//! - [`ridge`]: ridge regression on frame features (closed form); [`quadrant`]: the
+//!   logistic quadrant head beside it;
 //! - [`gru`]: the fused GRU cell; [`recurrent`]: the cell switch.
 //!
 //! Pipeline: [`data`] (inputs, standardisation, sequences) → [`train`](mod@train) →
@@ -24,6 +25,7 @@ pub mod metrics;
 pub mod model;
 pub mod multiscale;
 pub mod predict;
+pub mod quadrant;
 pub mod recurrent;
 pub mod ridge;
 pub mod train;

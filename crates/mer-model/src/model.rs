@@ -49,6 +49,10 @@ pub mod limits {
     pub const MAX_PARAMS: u64 = 1 << 27;
     /// Floats a network allocates besides its parameters (positional encodings: 2^22, 16 MiB).
     pub const MAX_BUFFER_FLOATS: u64 = 1 << 22;
+    /// Temperatures a quadrant head may state (fitted: e^-3..e^3, i.e. 0.05..20).
+    pub const QUADRANT_TEMPERATURE: std::ops::RangeInclusive<f32> = 0.01..=100.0;
+    /// Thresholds τ of a quadrant head (0: always the classifier; above 1: never).
+    pub const QUADRANT_THRESHOLD: std::ops::RangeInclusive<f32> = 0.0..=2.0;
 }
 
 /// The preset names [`ModelConfig::preset`] knows.

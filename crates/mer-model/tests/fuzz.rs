@@ -7,7 +7,7 @@
 //! Seeds: the two models embedded in mer-predict (`default.mermodel`: ridge on 200 musicnn
 //! features; `fast.mermodel`: CRNN on 96 log-mel bands, written before run options left the
 //! recorded config), and tiny models trained here on synthetic clips (CRNN, ridge,
-//! attention-only CRNN, DBLSTM, multi-scale CRNN). Three ways in:
+//! attention-only CRNN, DBLSTM, multi-scale CRNN, the ridge with a quadrant head). Three ways in:
 //!
 //! 1. whole files, mutated anywhere (magic, version, section lengths, JSON, burnpack);
 //! 2. the JSON header alone, re-framed with its model's own weights (every field and number
@@ -15,7 +15,7 @@
 //! 3. the burnpack weights alone, re-framed under their model's header (burn's reader, shape,
 //!    dtype and NaN/inf checks).
 //!
-//! Budget at `MER_FUZZ_SCALE=1`: 1500 + 6 × 250 + 5 × 300 mutants; a longer campaign:
+//! Budget at `MER_FUZZ_SCALE=1`: 1500 + 8 × 250 + 5 × 300 mutants; a longer campaign:
 //!
 //! ```text
 //! MER_FUZZ_SCALE=100 cargo test --release -p mer-model --test fuzz -- --nocapture
@@ -122,13 +122,23 @@ fn trained() -> Vec<Vec<u8>> {
         }),
     ];
     let dev = Device::flex();
-    models
+    let mut out: Vec<Vec<u8>> = models
         .iter()
         .map(|m| {
             let (model, _) = train(m, &set, &cfg, &dev).unwrap_or_else(|e| panic!("{m:?}: {e}"));
             model.to_bytes().unwrap()
         })
-        .collect()
+        .collect();
+    // The ridge again with a quadrant head (the embedded default's sections).
+    let mut ridge = mer_model::load_model(&out[1]).unwrap();
+    ridge.header.quadrant = Some(mer_model::quadrant::QuadrantHead {
+        weights: (0..4 * n).map(|i| (i % 5) as f32 / 5.0 - 0.4).collect(),
+        bias: [0.2, -0.1, 0.0, -0.1],
+        temperature: 0.9,
+        threshold: 0.6,
+    });
+    out.push(ridge.to_bytes().unwrap());
+    out
 }
 
 /// Tokens of the model file: magic, section lengths, JSON keys and the values that break
@@ -148,6 +158,10 @@ const DICT: &[&[u8]] = &[
     b"\"predict_hop\":",
     b"\"weights\":[",
     b"\"smooth_frames\":",
+    b"\"quadrant\":{",
+    b"\"temperature\":",
+    b"\"threshold\":",
+    b"\"bias\":[",
     b"\"kind\":\"dblstm\"",
     b"\"kind\":\"multi-scale\"",
     b"\"cell\":\"bilstm\"",
@@ -192,6 +206,12 @@ fn load_and_predict(bytes: &[u8]) -> bool {
             let x: Vec<f32> = (0..12 * f).map(|i| (i % 13) as f32 / 6.0 - 1.0).collect();
             if let Ok(p) = m.predict(&x, 12) {
                 assert_eq!(p.arousal.len(), 12);
+            }
+            if let Ok((p, d)) = m.predict_with_quadrant(&x, 12) {
+                assert_eq!(p.arousal.len(), 12);
+                if let Some(d) = d {
+                    assert!((1..=4).contains(&d.quadrant), "{d:?}");
+                }
             }
             true
         }

@@ -4,13 +4,15 @@
 use std::path::Path;
 
 use mer_model::data::Standardizer;
-use mer_model::file::{FORMAT_VERSION, ModelHeader, TrainingInfo};
+use mer_model::file::{FORMAT_VERSION, ModelHeader, TrainingInfo, load_model_on};
+use mer_model::quadrant::QuadrantHead;
 use mer_model::ridge::{Ridge, RidgeConfig};
 use mer_model::{
     Example, FeatureSpec, MerModel, ModelConfig, ModelError, load_model, load_model_file,
 };
 
-/// A small ridge model fitted on synthetic data (no burn weights) and a CRNN with fresh weights.
+/// A small ridge model fitted on synthetic data (no burn weights), the same with a quadrant
+/// head, and a CRNN with fresh weights.
 fn models() -> Vec<MerModel> {
     let n_feat = 40;
     let ex = Example {
@@ -38,6 +40,7 @@ fn models() -> Vec<MerModel> {
         training: TrainingInfo::default(),
         metrics: serde_json::json!({"note": "none"}),
         ridge,
+        quadrant: None,
     };
     let rc = RidgeConfig {
         n_features: n_feat,
@@ -46,9 +49,21 @@ fn models() -> Vec<MerModel> {
     let ridge = Ridge::fit(&rc, std::slice::from_ref(&ex)).unwrap();
     let dev = burn::tensor::Device::flex();
     let crnn = ModelConfig::preset("crnn", n_feat).unwrap();
+    let mut with_head = header(ModelConfig::Ridge(rc.clone()), Some(ridge.clone()));
+    with_head.quadrant = Some(QuadrantHead {
+        weights: (0..4 * n_feat).map(|i| (i % 7) as f32 / 7.0 - 0.4).collect(),
+        bias: [0.1, -0.2, 0.05, 0.05],
+        temperature: 0.8,
+        threshold: 0.6,
+    });
     vec![
         MerModel {
             header: header(ModelConfig::Ridge(rc), Some(ridge)),
+            net: None,
+            device: dev.clone(),
+        },
+        MerModel {
+            header: with_head,
             net: None,
             device: dev.clone(),
         },
@@ -120,6 +135,44 @@ fn round_trip_and_clear_errors() {
     // Missing file names the path.
     let err = load_model_file(Path::new("/nonexistent/model.mer")).unwrap_err();
     assert!(err.to_string().contains("/nonexistent/model.mer"), "{err}");
+}
+
+#[test]
+fn quadrant_heads_are_bound_checked() {
+    let m = &models()[1];
+    assert!(m.header.quadrant.is_some());
+    let bytes = |h: &ModelHeader| {
+        MerModel {
+            header: h.clone(),
+            net: None,
+            device: m.device.clone(),
+        }
+        .to_bytes()
+        .unwrap()
+    };
+    type Edit = fn(&mut QuadrantHead);
+    let cases: [(Edit, &str); 6] = [
+        (|q| q.weights.pop().map(drop).unwrap_or(()), "weights for 40 features"),
+        (|q| q.weights[3] = f32::INFINITY, "weight 3 is inf"),
+        (|q| q.bias[1] = f32::NAN, "bias"),
+        (|q| q.temperature = 0.0, "temperature 0"),
+        (|q| q.temperature = 1e9, "temperature 1000000000"),
+        (|q| q.threshold = -0.5, "threshold -0.5"),
+    ];
+    for (edit, want) in cases {
+        let mut h = m.header.clone();
+        edit(h.quadrant.as_mut().unwrap());
+        let err = load_model_on(&bytes(&h), Path::new("head.mermodel"), &m.device).unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("head.mermodel") && text.contains(want) && !text.contains('\n'),
+            "{text}"
+        );
+    }
+    // A file without the head (older files) loads, and writes no `quadrant` key.
+    let old = bytes(&models()[0].header);
+    assert!(!String::from_utf8_lossy(&old).contains("quadrant"));
+    assert!(load_model(&old).unwrap().header.quadrant.is_none());
 }
 
 #[test]

@@ -106,10 +106,15 @@ pub struct SongPrediction {
     /// Song-level valence: the mean of the dynamic series.
     pub valence: f32,
     /// Russell quadrant 1..=4 of (arousal, valence): Q1 A+V+, Q2 A+V−, Q3 A−V−, Q4 A−V+.
+    /// With a model that has a quadrant head (the embedded default since issue 17), the
+    /// classifier's quadrant when its calibrated probability is ≥ the model's τ, else the
+    /// signs of (arousal, valence); either way (arousal, valence) lie in it (see
+    /// `mer_model::quadrant`).
     pub quadrant: u8,
-    /// Share of the 0.5 s frames whose (arousal, valence) lies in the same quadrant as the
-    /// song-level point, in [0, 1]: 1 means the whole song agrees, ~0.25–0.5 means the song
-    /// moves between quadrants or sits on a boundary.
+    /// With a quadrant head: the calibrated probability of `quadrant` (reliability table in
+    /// models/REPORT.md). Without one: the share of the 0.5 s frames whose (arousal, valence)
+    /// lies in `quadrant`, in [0, 1] (1: the whole song agrees; ~0.25–0.5: the song moves
+    /// between quadrants or sits on a boundary).
     pub confidence: f32,
     /// Seconds between dynamic values (0.5).
     pub hop_s: f64,
@@ -325,15 +330,31 @@ impl Predictor {
             p.warnings = c.warnings;
             return Ok(p);
         }
-        // [frames, 2]: (arousal, valence) of each kept frame.
+        // [frames, 2 (+ 4)]: (arousal, valence) of each kept frame (and the quadrant head's
+        // logits of the frame, averaged over the kept frames below).
+        let w = if self.model.header.quadrant.is_some() { 6 } else { 2 };
         let (series, a, end, warnings) = self.stream_blocks(path, interval, |block| {
-            let (ba, bv) = self.predict_block(block, Some(path))?;
-            let data = ba.iter().zip(&bv).flat_map(|(a, v)| [*a, *v]).collect();
-            Ok(Matrix::new(ba.len(), 2, data))
+            let (ba, bv, bl) = self.predict_block(block, Some(path))?;
+            let mut data = Vec::with_capacity(ba.len() * w);
+            for t in 0..ba.len() {
+                data.extend([ba[t], bv[t]]);
+                if let Some(l) = &bl {
+                    data.extend_from_slice(&l[t * 4..t * 4 + 4]);
+                }
+            }
+            Ok(Matrix::new(ba.len(), w, data))
         })?;
-        let (arousal, valence) = series.data.chunks_exact(2).map(|r| (r[0], r[1])).unzip();
+        let (arousal, valence) = series.data.chunks_exact(w).map(|r| (r[0], r[1])).unzip();
+        let logits: Option<Vec<f32>> = (w == 6).then(|| {
+            series
+                .data
+                .chunks_exact(w)
+                .flat_map(|r| r[2..].iter().copied())
+                .collect()
+        });
         let rate = f64::from(MODEL_RATE);
         let mut p = summarise(arousal, valence, (end - a) as f64 / rate, a as f64 / rate);
+        self.apply_quadrant(&mut p, logits.as_deref());
         p.path = Some(path.to_path_buf());
         p.warnings = warnings;
         Ok(p)
@@ -483,15 +504,16 @@ impl Predictor {
         if b <= a || end <= start {
             return Err(no_audio(path, interval, total_s));
         }
-        let (arousal, valence) = self.run_model(&x.data[a * x.cols..b * x.cols], b - a)?;
+        let (arousal, valence, logits) = self.run_model(&x.data[a * x.cols..b * x.cols], b - a)?;
         let mut p = summarise(arousal, valence, end - start, start);
+        self.apply_quadrant(&mut p, logits.as_deref());
         p.path = path.map(Path::to_path_buf);
         Ok(p)
     }
 
     /// The model's dynamic series for one block of 16 kHz samples (`path`: `None` for
-    /// samples in memory).
-    fn predict_block(&self, samples: &[f32], path: Option<&Path>) -> Result<(Vec<f32>, Vec<f32>)> {
+    /// samples in memory), and its quadrant head's per-frame logits.
+    fn predict_block(&self, samples: &[f32], path: Option<&Path>) -> Result<FrameOutputs> {
         let x = compute(self.kind, samples, self.embedder.as_ref())?; // [frames, feat]
         if x.rows == 0 {
             return Err(no_audio(path, Interval::WHOLE, 0.0));
@@ -499,8 +521,9 @@ impl Predictor {
         self.run_model(&x.data, x.rows)
     }
 
-    /// The model on features `[n_frames, feat]`: (arousal, valence) per frame.
-    fn run_model(&self, x: &[f32], n_frames: usize) -> Result<(Vec<f32>, Vec<f32>)> {
+    /// The model on features `[n_frames, feat]`: (arousal, valence) per frame, and the raw
+    /// logits of its quadrant head per frame (`[n_frames, 4]`; `None` without a head).
+    fn run_model(&self, x: &[f32], n_frames: usize) -> Result<FrameOutputs> {
         let pred = self
             .model
             .predict(x, n_frames)
@@ -508,7 +531,39 @@ impl Predictor {
                 source_name: self.name.clone(),
                 error,
             })?;
-        Ok((pred.arousal, pred.valence))
+        let logits = self.model.quadrant_logits(x, n_frames);
+        Ok((pred.arousal, pred.valence, logits))
+    }
+
+    /// The quadrant head's rule (`mer_model::quadrant`) on a summarised prediction: the head
+    /// sees the mean of the kept frames' logits (= its logits of their mean features); the
+    /// answered quadrant and its calibrated probability replace `quadrant` and `confidence`;
+    /// where (arousal, valence) is projected onto the classifier's quadrant, the 2 Hz series
+    /// is shifted by the same offset, so its mean stays the static value (unless the shift
+    /// takes frames past ±1, where they are clamped: then the static value is the clamped
+    /// series' mean). No head or no logits: unchanged.
+    fn apply_quadrant(&self, p: &mut SongPrediction, logits: Option<&[f32]>) {
+        let (Some(head), Some(logits)) = (&self.model.header.quadrant, logits) else {
+            return;
+        };
+        let d = head.decide(
+            mer_model::quadrant::mean_logits(logits),
+            p.arousal,
+            p.valence,
+        );
+        let finish = |series: &mut Vec<f32>, from: f32, to: f32| {
+            if from == to {
+                return from;
+            }
+            mer_model::quadrant::shift_series(series, from, to);
+            series.iter_mut().for_each(|x| *x = x.clamp(-1.0, 1.0));
+            (series.iter().map(|&x| f64::from(x)).sum::<f64>() / series.len().max(1) as f64)
+                as f32
+        };
+        p.arousal = finish(&mut p.dynamic_arousal, p.arousal, d.arousal);
+        p.valence = finish(&mut p.dynamic_valence, p.valence, d.valence);
+        p.quadrant = d.quadrant;
+        p.confidence = d.confidence;
     }
 
     /// Predicts mono samples in memory at `sample_rate` Hz (resampled to 16 kHz here).
@@ -561,15 +616,21 @@ impl Predictor {
             let total = samples.len() as f64 / f64::from(MODEL_RATE);
             return Err(no_audio(None, interval, total));
         }
-        let (arousal, valence) = self.predict_block(&samples[a..b], None)?;
-        Ok(summarise(
+        let (arousal, valence, logits) = self.predict_block(&samples[a..b], None)?;
+        let mut p = summarise(
             arousal,
             valence,
             (b - a) as f64 / f64::from(MODEL_RATE),
             a as f64 / f64::from(MODEL_RATE),
-        ))
+        );
+        self.apply_quadrant(&mut p, logits.as_deref());
+        Ok(p)
     }
 }
+
+/// A model's per-frame outputs: arousal, valence, and the quadrant head's logits
+/// (`[frames, 4]`, `None` without a head).
+type FrameOutputs = (Vec<f32>, Vec<f32>, Option<Vec<f32>>);
 
 /// "No audio" for a file (`None`: samples in memory), naming the interval and the audio's
 /// length `total_s` when an interval was asked for.

@@ -12,6 +12,7 @@
 //! - [`recipe`]: the embedded models' recipes ([`Preset`]), ridge head, distillation.
 //! - [`cv`]: one cross-validation with one fold rule, by clip id ([`cv::folds`]).
 //! - [`protocol`]: honest model selection: a fixed holdout and nested CV.
+//! - [`quadrant`]: the default's quadrant head, its settings chosen by inner CV.
 //! - [`TrainError`]: the crate's one error type.
 
 pub mod cv;
@@ -19,6 +20,7 @@ mod error;
 pub mod example;
 pub mod load;
 pub mod protocol;
+pub mod quadrant;
 pub mod recipe;
 pub mod shared;
 

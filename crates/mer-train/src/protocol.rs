@@ -25,7 +25,8 @@ use sha2::{Digest, Sha256};
 
 use crate::cv::{Held, SharedCvReport, fold_of_clip, held_entry, report};
 use crate::error::{Result, TrainError};
-use crate::recipe::{Preset, predict_whole, train_on_clips};
+use crate::recipe::{Preset, predict_whole_decided, train_on_clips};
+use mer_model::quadrant::{QuadrantDecision, ReliabilityBin, ece};
 use crate::shared::{Clip, SharedData};
 
 /// Share of each stratum held out.
@@ -117,6 +118,23 @@ impl Grid {
             quadrant_weights: vec![0.1, 0.25, 0.5, 1.0],
             smooth_frames: vec![1, 5, 9, 15],
         }
+    }
+
+    /// The one point of `base` (a ridge preset): no search for the ridge (e.g. to measure
+    /// the quadrant head beside today's recipe, whose own settings are still chosen inside
+    /// each outer training fold).
+    pub fn fixed(base: &Preset) -> Result<Grid> {
+        let ModelConfig::Ridge(rc) = &base.model else {
+            return Err(TrainError::Invalid(format!(
+                "the grid tunes ridge recipes; {} is not one",
+                base.name
+            )));
+        };
+        Ok(Grid {
+            lambdas: vec![rc.lambda],
+            quadrant_weights: vec![base.quadrant_weight],
+            smooth_frames: vec![base.smooth_frames],
+        })
     }
 
     /// Every point of the grid applied to `base` (a ridge preset).
@@ -213,8 +231,67 @@ pub struct NestedReport {
     pub holdout: SharedCvReport,
     /// The settings that model uses.
     pub holdout_choice: Choice,
+    /// 4Q valence-sign accuracy of the pooled outer folds and of the holdout.
+    pub valence_sign: (f64, f64),
+    /// The quadrant head's calibration, when the recipe has one.
+    pub quadrant: Option<QuadrantEval>,
     /// Wall-clock seconds.
     pub seconds: f64,
+}
+
+/// Calibration of a quadrant head in [`nested_cv`] (4Q clips; top label = the answered
+/// quadrant, confidence = its calibrated probability).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct QuadrantEval {
+    /// ECE (10 equal-width bins) of the pooled outer folds.
+    pub outer_ece: f64,
+    /// Their reliability table.
+    pub outer_bins: Vec<ReliabilityBin>,
+    /// Share of 4Q clips whose quadrant the classifier answered (confidence ≥ τ).
+    pub outer_from_classifier: f64,
+    /// ECE of the holdout.
+    pub holdout_ece: f64,
+    /// Its reliability table.
+    pub holdout_bins: Vec<ReliabilityBin>,
+    /// Share of the holdout's 4Q clips answered by the classifier.
+    pub holdout_from_classifier: f64,
+    /// The head's settings each outer fold chose (its model's `quadrant_head` record), then
+    /// the holdout model's.
+    pub chosen: Vec<serde_json::Value>,
+}
+
+/// (clip index, decision) of the clips a head predicted.
+type Decisions = Vec<(usize, QuadrantDecision)>;
+
+/// 4Q clips of `decisions`: (confidence, right?) and whether the classifier answered.
+fn answers(data: &SharedData, decisions: &Decisions) -> (Vec<(f64, bool)>, f64) {
+    let mut out = Vec::new();
+    let mut from = 0usize;
+    for (i, d) in decisions {
+        if let Some(q) = data.clips[*i].quadrant
+            && data.clips[*i].dataset == "4q"
+        {
+            out.push((f64::from(d.confidence), d.quadrant == q));
+            from += usize::from(d.from_classifier);
+        }
+    }
+    let share = from as f64 / out.len().max(1) as f64;
+    (out, share)
+}
+
+/// 4Q valence-sign accuracy of held-out static predictions.
+pub(crate) fn valence_sign_accuracy(data: &SharedData, held: &Held) -> f64 {
+    let (mut ok, mut n) = (0usize, 0usize);
+    for (i, p, _) in held {
+        let c = &data.clips[*i];
+        if c.dataset == "4q"
+            && let Some(s) = c.quadrant.and_then(mer_model::Example::quadrant_signs)
+        {
+            n += 1;
+            ok += usize::from((p[1] >= 0.0) == (s[1] > 0.0));
+        }
+    }
+    ok as f64 / n.max(1) as f64
 }
 
 /// Held-out series of `preset` over the clips `subset` (indices into `data.clips`) by `k`-fold
@@ -240,16 +317,30 @@ fn fit_predict(
     train: &[usize],
     test: &[usize],
 ) -> Result<Held> {
+    Ok(fit_predict_decided(preset, data, train, test)?.0)
+}
+
+/// [`fit_predict`], the quadrant head's decisions and its settings record (when the model
+/// has a head).
+fn fit_predict_decided(
+    preset: &Preset,
+    data: &SharedData,
+    train: &[usize],
+    test: &[usize],
+) -> Result<(Held, Decisions, Option<serde_json::Value>)> {
     let tr: Vec<&Clip> = train.iter().map(|&i| &data.clips[i]).collect();
     let model = train_on_clips(preset, &tr, false)?;
-    test.iter()
-        .map(|&i| {
-            Ok(held_entry(
-                i,
-                predict_whole(&model, preset, &data.clips[i])?,
-            ))
-        })
-        .collect()
+    let mut held = Held::new();
+    let mut decisions = Decisions::new();
+    for &i in test {
+        let (series, d) = predict_whole_decided(&model, preset, &data.clips[i])?;
+        held.push(held_entry(i, series));
+        if let Some(d) = d {
+            decisions.push((i, d));
+        }
+    }
+    let chosen = model.header.training.config.get("quadrant_head").map(|q| q["chosen"].clone());
+    Ok((held, decisions, chosen))
 }
 
 /// The grid point with the best inner-CV [`score`] on `subset` (ties: the first in grid order).
@@ -260,8 +351,12 @@ fn choose(
     subset: &[usize],
     k: usize,
 ) -> Result<Choice> {
+    let points = grid.presets(base)?;
+    if let [only] = &points[..] {
+        return Ok(*only); // nothing to choose: no inner CV
+    }
     let mut best: Option<Choice> = None;
-    for mut c in grid.presets(base)? {
+    for mut c in points {
         let held = cv_within(&c.apply(base), data, subset, k)?;
         c.inner_score = score(&report(&base.name, data, &held, k, 0.0));
         if best.is_none_or(|b| c.inner_score > b.inner_score || b.inner_score.is_nan()) {
@@ -292,12 +387,16 @@ pub fn nested_cv(
     let mut outer = Held::new();
     let mut outer_folds = Vec::new();
     let mut choices = Vec::new();
+    let mut outer_decisions = Decisions::new();
+    let mut chosen_heads = Vec::new();
     for fold in 0..k {
         let (test, train): (Vec<usize>, Vec<usize>) = rest
             .iter()
             .partition(|&&i| fold_of_clip(&data.clips[i].id, k) == fold);
         let c = choose(base, grid, data, &train, k - 1)?;
-        let held = fit_predict(&c.apply(base), data, &train, &test)?;
+        let (held, decisions, head) = fit_predict_decided(&c.apply(base), data, &train, &test)?;
+        outer_decisions.extend(decisions);
+        chosen_heads.extend(head);
         let r = report(
             &format!("{} outer fold {}", base.name, fold + 1),
             data,
@@ -321,6 +420,7 @@ pub fn nested_cv(
         choices.push(c);
         outer.extend(held);
     }
+    let outer_vsign = valence_sign_accuracy(data, &outer);
     let outer = report(
         &format!("{} nested", base.name),
         data,
@@ -329,7 +429,27 @@ pub fn nested_cv(
         t0.elapsed().as_secs_f64(),
     );
     let holdout_choice = choose(base, grid, data, &rest, k)?;
-    let held = fit_predict(&holdout_choice.apply(base), data, &rest, &held_idx)?;
+    let (held, holdout_decisions, head) =
+        fit_predict_decided(&holdout_choice.apply(base), data, &rest, &held_idx)?;
+    chosen_heads.extend(head);
+    let holdout_vsign = valence_sign_accuracy(data, &held);
+    let quadrant = if outer_decisions.is_empty() {
+        None
+    } else {
+        let (o, of) = answers(data, &outer_decisions);
+        let (h, hf) = answers(data, &holdout_decisions);
+        let (outer_ece, outer_bins) = ece(&o, 10);
+        let (holdout_ece, holdout_bins) = ece(&h, 10);
+        Some(QuadrantEval {
+            outer_ece,
+            outer_bins,
+            outer_from_classifier: of,
+            holdout_ece,
+            holdout_bins,
+            holdout_from_classifier: hf,
+            chosen: chosen_heads,
+        })
+    };
     let holdout_report = report(
         &format!("{} holdout", base.name),
         data,
@@ -348,6 +468,8 @@ pub fn nested_cv(
         choices,
         holdout: holdout_report,
         holdout_choice,
+        valence_sign: (outer_vsign, holdout_vsign),
+        quadrant,
         seconds: t0.elapsed().as_secs_f64(),
     })
 }

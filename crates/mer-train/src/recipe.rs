@@ -17,6 +17,7 @@ use mer_model::{
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, TrainError};
+use crate::quadrant::{QuadrantSearch, fit_quadrant_head};
 use crate::shared::{Clip, SharedData};
 
 /// A dynamic series: (arousal, valence).
@@ -48,6 +49,11 @@ pub struct Preset {
     /// clip's only label ([`train_on_clips`]).
     #[serde(default)]
     pub teacher: Option<String>,
+    /// Ridge only: a quadrant head beside the ridge, its settings chosen by an inner CV over
+    /// the training clips ([`crate::quadrant::fit_quadrant_head`]). `None`: the quadrant is
+    /// the signs of the ridge's outputs.
+    #[serde(default)]
+    pub quadrant_head: Option<QuadrantSearch>,
 }
 
 fn one() -> f64 {
@@ -102,6 +108,7 @@ impl Preset {
             quadrant_weight: 1.0,
             smooth_frames: 0,
             teacher: None,
+            quadrant_head: None,
         }
     }
 
@@ -125,6 +132,7 @@ impl Preset {
             },
             ensemble: 1,
             teacher: None,
+            quadrant_head: None,
         }
     }
 
@@ -136,10 +144,12 @@ impl Preset {
         Ok(match name {
             // The winner of the 5-fold comparison in models/REPORT.md: a ridge head on
             // musicnn embeddings (one intercept per dataset, 4Q rows weighted 0.25, output
-            // smoothed over 9 frames).
+            // smoothed over 9 frames), and since issue 17 a logistic quadrant head beside it
+            // (C, MUSIFEAST weight, temperature and τ chosen by inner CV at training time).
             "default" => {
                 let mut p = Self::ridge("default", FeatureSet::Musicnn, 300.0, 0.25);
                 p.smooth_frames = 9;
+                p.quadrant_head = Some(QuadrantSearch::default());
                 p
             }
             // A small log-mel CRNN distilled from `default` (REPORT.md: the teacher's series
@@ -324,7 +334,9 @@ pub fn train_on_clips(preset: &Preset, clips: &[&Clip], progress: bool) -> Resul
     let teacher_model = train_on_clips(&teacher, clips, progress)?;
     let mut examples = Vec::with_capacity(clips.len());
     for c in clips {
-        let (arousal, valence) = predict_whole(&teacher_model, &teacher, c)?;
+        // The teacher's own series (before its quadrant head's projection, so that a
+        // student's targets do not depend on the head).
+        let (arousal, valence) = predict_whole_raw(&teacher_model, &teacher, c)?;
         let m = mer_featureset::assemble(preset.kind, c.musicnn.as_ref(), &c.logmel)?;
         let labels = ClipLabels {
             static_av: None,
@@ -348,8 +360,30 @@ pub fn train_on_clips(preset: &Preset, clips: &[&Clip], progress: bool) -> Resul
     Ok(model)
 }
 
-/// `model`'s dynamic series over the whole file of `clip` (its labels ignored).
+/// `model`'s dynamic series over the whole file of `clip` (its labels ignored), with its
+/// quadrant head's rule applied when it has one (the series shifted so that their means are
+/// the rule's static values; `mer_model::quadrant`).
 pub(crate) fn predict_whole(model: &MerModel, preset: &Preset, clip: &Clip) -> Result<Series> {
+    Ok(predict_whole_decided(model, preset, clip)?.0)
+}
+
+/// [`predict_whole`] and the quadrant head's decision (`None` without a head).
+pub(crate) fn predict_whole_decided(
+    model: &MerModel,
+    preset: &Preset,
+    clip: &Clip,
+) -> Result<(Series, Option<mer_model::quadrant::QuadrantDecision>)> {
+    let whole = Clip {
+        dynamic: None,
+        ..clip.clone()
+    }
+    .example(preset.kind)?;
+    let (pred, d) = model.predict_with_quadrant(&whole.features, whole.n_frames)?;
+    Ok(((pred.arousal, pred.valence), d))
+}
+
+/// `model`'s dynamic series over the whole file of `clip`, without any quadrant head.
+fn predict_whole_raw(model: &MerModel, preset: &Preset, clip: &Clip) -> Result<Series> {
     let whole = Clip {
         dynamic: None,
         ..clip.clone()
@@ -382,6 +416,16 @@ pub fn train_preset(preset: &Preset, examples: &[Example], progress: bool) -> Re
         }
         let (standardizer, ridge) =
             fit_weak_ridge(examples, rc.n_features, rc.lambda, preset.quadrant_weight)?;
+        let head = match &preset.quadrant_head {
+            Some(search) => Some(fit_quadrant_head(
+                examples,
+                &standardizer,
+                search,
+                rc.lambda,
+                preset.quadrant_weight,
+            )?),
+            None => None,
+        };
         let labelled = examples
             .iter()
             .filter(|e| e.dynamic.is_some() || e.static_av.is_some() || e.quadrant.is_some())
@@ -400,11 +444,26 @@ pub fn train_preset(preset: &Preset, examples: &[Example], progress: bool) -> Re
                 "smooth_frames": preset.smooth_frames,
             }),
         };
+        let mut training = training;
+        if let (Some((_, choice)), Some(search), Some(config)) = (
+            &head,
+            &preset.quadrant_head,
+            training.config.as_object_mut(),
+        ) {
+            config.insert(
+                "quadrant_head".into(),
+                serde_json::json!({
+                    "head": "multinomial logistic on standardised clip-mean features, temperature-scaled; settings chosen by inner CV (mer_train::quadrant)",
+                    "search": search,
+                    "chosen": choice,
+                }),
+            );
+        }
         let ridge = mer_model::ridge::Ridge {
             smooth_frames: preset.smooth_frames,
             ..ridge
         };
-        let header = ModelHeader::new(
+        let mut header = ModelHeader::new(
             &preset.model,
             preset.feature_spec(),
             standardizer,
@@ -412,6 +471,7 @@ pub fn train_preset(preset: &Preset, examples: &[Example], progress: bool) -> Re
             training,
             Some(ridge),
         );
+        header.quadrant = head.map(|(h, _)| h);
         return Ok(MerModel {
             header,
             net: None,

@@ -1,0 +1,139 @@
+//! The default's quadrant head measured honestly (issue 17, `mer_train::protocol`): nested CV
+//! by song on the shared data minus the fixed holdout (`experiments/holdout-shared.txt`), and
+//! the holdout scored by a model chosen and trained on the rest — today's ridge recipe (λ 300,
+//! 4Q weight 0.25, smoothing 9, fixed) without and with the quadrant head, whose C, MUSIFEAST
+//! weight, temperature and τ are chosen by inner CV inside each outer training fold
+//! (`mer_train::quadrant`).
+//!
+//! ```text
+//! cargo run --release -p mer-train --example nested_quadrant -- <data dir> [cache dir] [out.json]
+//! ```
+//! Prints a summary table, the chosen head settings, ECE and the reliability tables.
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+
+use mer_data::FeatureCache;
+use mer_train::protocol::{Grid, HOLDOUT_FILE, NestedReport, nested_cv, read_holdout};
+use mer_train::{Preset, SharedData};
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let data_dir = PathBuf::from(
+        args.first()
+            .ok_or("usage: nested_quadrant DATA_DIR [CACHE] [OUT]")?,
+    );
+    let cache = match args.get(1) {
+        Some(d) => FeatureCache::new(d)?,
+        None => FeatureCache::open_default()?,
+    };
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let holdout: HashSet<String> = read_holdout(&root.join(HOLDOUT_FILE))?
+        .into_iter()
+        .collect();
+    let t0 = std::time::Instant::now();
+    let data = SharedData::load(&data_dir, Some(&cache), true)?;
+    eprintln!(
+        "{} clips ({} left out) in {:.0} s",
+        data.clips.len(),
+        data.failures.len(),
+        t0.elapsed().as_secs_f64()
+    );
+    let with_head = Preset::named("default")?;
+    let mut without = with_head.clone();
+    without.quadrant_head = None;
+    let grid = Grid::fixed(&with_head)?;
+    let mut reports: Vec<(&str, NestedReport)> = Vec::new();
+    for (name, preset) in [
+        ("ridge λ 300 (signs of the ridge)", &without),
+        ("ridge λ 300 + logistic quadrant head (τ rule)", &with_head),
+    ] {
+        eprintln!("{name}");
+        reports.push((name, nested_cv(preset, &grid, &data, &holdout, 5)?));
+    }
+    println!(
+        "| recipe | nested r A | r V | 4Q acc | V sign | ECE | holdout r A | r V | 4Q acc | V sign | ECE |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
+    for (name, r) in &reports {
+        let (oe, he) = r
+            .quadrant
+            .as_ref()
+            .map_or(("—".to_string(), "—".to_string()), |q| {
+                (format!("{:.3}", q.outer_ece), format!("{:.3}", q.holdout_ece))
+            });
+        println!(
+            "| {name} | {:.3} | {:.3} | {:.3} | {:.3} | {oe} | {:.3} | {:.3} | {:.3} | {:.3} | {he} |",
+            r.outer.musifeast_r_arousal,
+            r.outer.musifeast_r_valence,
+            r.outer.fourq_accuracy,
+            r.valence_sign.0,
+            r.holdout.musifeast_r_arousal,
+            r.holdout.musifeast_r_valence,
+            r.holdout.fourq_accuracy,
+            r.valence_sign.1,
+        );
+    }
+    for (name, r) in &reports {
+        println!(
+            "\n{name}: {} rest clips, {} holdout clips, dynamic r A / V nested {:.3} / {:.3}, holdout {:.3} / {:.3}, {:.0} s",
+            r.n_rest,
+            r.n_holdout,
+            r.outer.dynamic_r_arousal,
+            r.outer.dynamic_r_valence,
+            r.holdout.dynamic_r_arousal,
+            r.holdout.dynamic_r_valence,
+            r.seconds
+        );
+        for (i, f) in r.outer_folds.iter().enumerate() {
+            println!(
+                "  outer fold {}: r A {:.3} r V {:.3} 4Q acc {:.3}",
+                i + 1,
+                f.musifeast_r_arousal,
+                f.musifeast_r_valence,
+                f.fourq_accuracy
+            );
+        }
+        let Some(q) = &r.quadrant else { continue };
+        println!(
+            "  classifier answered {:.1} % of the 4Q clips (nested), {:.1} % (holdout)",
+            100.0 * q.outer_from_classifier,
+            100.0 * q.holdout_from_classifier
+        );
+        for (i, c) in q.chosen.iter().enumerate() {
+            let which = if i + 1 == q.chosen.len() {
+                "holdout fit".to_string()
+            } else {
+                format!("outer fold {}", i + 1)
+            };
+            println!("  chosen ({which}): {c}");
+        }
+        println!(
+            "\n| confidence | nested CV clips | mean confidence | accuracy | holdout clips | mean confidence | accuracy |"
+        );
+        println!("|---|---|---|---|---|---|---|");
+        for b in 0..10 {
+            let lo = b as f64 / 10.0;
+            let find = |bins: &[mer_model::quadrant::ReliabilityBin]| {
+                bins.iter()
+                    .find(|x| (x.lo - lo).abs() < 1e-9)
+                    .map_or("0 | — | —".to_string(), |x| {
+                        format!("{} | {:.3} | {:.3}", x.n, x.confidence, x.accuracy)
+                    })
+            };
+            let (o, h) = (find(&q.outer_bins), find(&q.holdout_bins));
+            if o.starts_with("0 |") && h.starts_with("0 |") {
+                continue;
+            }
+            println!("| ({lo:.1}, {:.1}] | {o} | {h} |", lo + 0.1);
+        }
+        println!(
+            "| ECE | | | {:.3} | | | {:.3} |",
+            q.outer_ece, q.holdout_ece
+        );
+    }
+    if let Some(out) = args.get(2) {
+        std::fs::write(out, serde_json::to_vec_pretty(&reports)?)?;
+    }
+    Ok(())
+}
