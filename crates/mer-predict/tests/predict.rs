@@ -102,6 +102,12 @@ fn default_model_predicts_a_deam_clip() {
     assert_eq!(r.quadrant, mer_predict::quadrant_of(r.arousal, r.valence));
     assert!((0.0..=1.0).contains(&r.confidence));
     assert_eq!(r.path.as_deref(), Some(path.as_path()));
+    // The default has a quadrant head (issue 17): its rule keeps the series' mean the static
+    // value (the series is shifted with a projected static value).
+    assert!(p.model().header.quadrant.is_some());
+    let mean = |v: &[f32]| v.iter().map(|&x| f64::from(x)).sum::<f64>() / v.len() as f64;
+    assert!((mean(&r.dynamic_arousal) - f64::from(r.arousal)).abs() < 1e-5);
+    assert!((mean(&r.dynamic_valence) - f64::from(r.valence)).abs() < 1e-5);
 }
 
 /// Issue 6: "a 44.1 kHz stereo original vs its 22.05 kHz mono 56 kbit/s re-encode, r ≥ 0.95
@@ -289,6 +295,9 @@ fn block_wise_prediction_equals_the_whole_file() {
             .map(|(x, y)| (x - y).abs())
             .fold(0f32, f32::max);
         assert!(max_diff <= 1e-5, "{iv:?}: max diff {max_diff}");
+        // The quadrant head sees the same frames' logits.
+        assert_eq!(w.quadrant, k.quadrant, "{iv:?}");
+        assert!((w.confidence - k.confidence).abs() <= 1e-5, "{iv:?}");
     }
 }
 
