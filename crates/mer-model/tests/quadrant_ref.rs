@@ -29,7 +29,7 @@ fn logistic_head_matches_sklearn() {
     let (y, yt) = (class(&r["y"]), class(&r["y_test"]));
     for case in r["cases"].as_array().unwrap() {
         let c = case["C"].as_f64().unwrap();
-        let m = fit_logistic(&x, f, &y, &w, c).unwrap();
+        let m = fit_logistic(&x, f, &y, &w, c, 1e-10).unwrap();
         let close = |ours: &[f64], theirs: &[f64], what: &str| {
             assert_eq!(ours.len(), theirs.len());
             for (i, (a, b)) in ours.iter().zip(theirs).enumerate() {

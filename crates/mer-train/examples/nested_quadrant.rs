@@ -2,7 +2,8 @@
 //! by song on the shared data minus the fixed holdout (`experiments/holdout-shared.txt`), and
 //! the holdout scored by a model chosen and trained on the rest — today's ridge recipe (λ 300,
 //! 4Q weight 0.25, smoothing 9, fixed) without and with the quadrant head, whose C, MUSIFEAST
-//! weight, temperature and τ are chosen by inner CV inside each outer training fold
+//! weight, temperature and τ are chosen by inner CV inside each outer training fold, and the
+//! same head with τ fixed at 0 (the classifier always answers)
 //! (`mer_train::quadrant`).
 //!
 //! ```text
@@ -42,11 +43,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let with_head = Preset::named("default")?;
     let mut without = with_head.clone();
     without.quadrant_head = None;
+    // The classifier always answering (τ = 0 only; C, wm, T still chosen inside the folds).
+    let mut always = with_head.clone();
+    if let Some(s) = &mut always.quadrant_head {
+        s.thresholds = vec![0.0];
+    }
     let grid = Grid::fixed(&with_head)?;
     let mut reports: Vec<(&str, NestedReport)> = Vec::new();
     for (name, preset) in [
         ("ridge λ 300 (signs of the ridge)", &without),
         ("ridge λ 300 + logistic quadrant head (τ rule)", &with_head),
+        ("ridge λ 300 + logistic quadrant head, τ = 0 (always the classifier)", &always),
     ] {
         eprintln!("{name}");
         reports.push((name, nested_cv(preset, &grid, &data, &holdout, 5)?));

@@ -18,7 +18,9 @@
 //!
 //! The head is then fitted on all the training clips with the chosen C and wm.
 
-use mer_model::quadrant::{QuadrantHead, fit_logistic, fit_temperature, temperature_nll};
+use mer_model::quadrant::{
+    QuadrantHead, TRAIN_TOL, fit_logistic, fit_temperature, temperature_nll,
+};
 use mer_model::{Example, Standardizer};
 use serde::{Deserialize, Serialize};
 
@@ -110,7 +112,7 @@ fn fit_on(
         y.push(q - 1);
         w.push(weight);
     }
-    Ok(fit_logistic(&x, f, &y, &w, c)?)
+    Ok(fit_logistic(&x, f, &y, &w, c, TRAIN_TOL)?)
 }
 
 fn pearson(x: &[f64], y: &[f64]) -> f64 {
@@ -202,7 +204,15 @@ pub fn fit_quadrant_head(
             ridge_av[i] = o;
         }
         for (g, &(c, wm)) in grid.iter().enumerate() {
+            let t0 = std::time::Instant::now();
             let m = fit_on(&train_rows, &s, f, c, wm)?;
+            if std::env::var_os("MER_TRACE_QUADRANT").is_some() {
+                eprintln!(
+                    "    quadrant head: inner fold {fold}, C {c}, wm {wm}: {} L-BFGS iterations, {:.2} s",
+                    m.iterations,
+                    t0.elapsed().as_secs_f64()
+                );
+            }
             for (&i, x) in test.iter().zip(&xs) {
                 logits[g][i] = m.logits(x);
             }
