@@ -340,16 +340,23 @@ pub fn fit_logistic(
         let mut alpha = vec![0f64; ss.len()];
         for j in (0..ss.len()).rev() {
             alpha[j] = dot(&ss[j], &q) / dot(&ys[j], &ss[j]);
-            q.iter_mut().zip(&ys[j]).for_each(|(a, b)| *a -= alpha[j] * b);
+            q.iter_mut()
+                .zip(&ys[j])
+                .for_each(|(a, b)| *a -= alpha[j] * b);
         }
         let gamma = match ss.last() {
-            Some(sl) => dot(sl, ys.last().expect("paired")) / dot(ys.last().expect("paired"), ys.last().expect("paired")),
+            Some(sl) => {
+                dot(sl, ys.last().expect("paired"))
+                    / dot(ys.last().expect("paired"), ys.last().expect("paired"))
+            }
             None => 1.0 / g.iter().map(|v| v.abs()).sum::<f64>().max(1e-12),
         };
         q.iter_mut().for_each(|v| *v *= gamma);
         for j in 0..ss.len() {
             let beta = dot(&ys[j], &q) / dot(&ys[j], &ss[j]);
-            q.iter_mut().zip(&ss[j]).for_each(|(a, b)| *a += (alpha[j] - beta) * b);
+            q.iter_mut()
+                .zip(&ss[j])
+                .for_each(|(a, b)| *a += (alpha[j] - beta) * b);
         }
         let mut d: Vec<f64> = q.iter().map(|v| -v).collect();
         let mut slope = dot(&d, &g);
@@ -515,7 +522,10 @@ mod tests {
         // Regression says Q1 (A+ V+): valence is projected to −0.01, arousal kept.
         let d = h.decide(l, 0.3, 0.2);
         assert_eq!((d.quadrant, d.arousal, d.valence), (2, 0.3, -PROJECTED));
-        assert!(d.from_classifier && (d.confidence - 0.9647).abs() < 1e-3, "{d:?}");
+        assert!(
+            d.from_classifier && (d.confidence - 0.9647).abs() < 1e-3,
+            "{d:?}"
+        );
         // Below τ (x = 0: all 0.25) the regression's signs stand, confidence = p(that Q).
         let d = h.decide(h.logits(&[0.0]), -0.3, 0.2);
         assert_eq!((d.quadrant, d.arousal, d.valence), (4, -0.3, 0.2));
@@ -531,7 +541,9 @@ mod tests {
     #[test]
     fn weight_two_equals_a_duplicated_row_and_bad_input_is_an_error() {
         let rows = 24;
-        let x: Vec<f64> = (0..rows * 3).map(|i| ((i * 37 % 17) as f64 / 8.0) - 1.0).collect();
+        let x: Vec<f64> = (0..rows * 3)
+            .map(|i| ((i * 37 % 17) as f64 / 8.0) - 1.0)
+            .collect();
         let y: Vec<u8> = (0..rows).map(|i| (i % 4) as u8).collect();
         let mut w = vec![1.0; rows];
         w[5] = 2.0;
@@ -541,7 +553,12 @@ mod tests {
         let mut y2 = y.clone();
         y2.push(y[5]);
         let b = fit_logistic(&x2, 3, &y2, &vec![1.0; rows + 1], 0.5, 1e-10).unwrap();
-        for (p, q) in a.weights.iter().zip(&b.weights).chain(a.bias.iter().zip(&b.bias)) {
+        for (p, q) in a
+            .weights
+            .iter()
+            .zip(&b.weights)
+            .chain(a.bias.iter().zip(&b.bias))
+        {
             assert!((p - q).abs() < 1e-6, "{a:?} vs {b:?}");
         }
         assert!(fit_logistic(&x, 3, &y, &w, 0.0, 1e-10).is_err());
@@ -556,7 +573,10 @@ mod tests {
     fn ece_of_a_known_table() {
         // Bin (0.5, 0.6]: conf 0.55, 1 of 2 right → |0.5 − 0.55| · 2/4; bin (0.9, 1]: conf
         // 0.95, 2 of 2 right → 0.05 · 2/4.
-        let (e, t) = ece(&[(0.55, true), (0.55, false), (0.95, true), (0.95, true)], 10);
+        let (e, t) = ece(
+            &[(0.55, true), (0.55, false), (0.95, true), (0.95, true)],
+            10,
+        );
         assert!((e - 0.05).abs() < 1e-12, "{e}");
         assert_eq!(t.len(), 2);
         assert_eq!(t[0].n, 2);

@@ -51,7 +51,9 @@ fn models() -> Vec<MerModel> {
     let crnn = ModelConfig::preset("crnn", n_feat).unwrap();
     let mut with_head = header(ModelConfig::Ridge(rc.clone()), Some(ridge.clone()));
     with_head.quadrant = Some(QuadrantHead {
-        weights: (0..4 * n_feat).map(|i| (i % 7) as f32 / 7.0 - 0.4).collect(),
+        weights: (0..4 * n_feat)
+            .map(|i| (i % 7) as f32 / 7.0 - 0.4)
+            .collect(),
         bias: [0.1, -0.2, 0.05, 0.05],
         temperature: 0.8,
         threshold: 0.6,
@@ -154,7 +156,10 @@ fn quadrant_heads_are_bound_checked() {
     // (NaN and inf are written as JSON `null`, refused by the header's parser; the finite
     // checks guard headers built in memory.)
     let cases: [(Edit, &str); 6] = [
-        (|q| q.weights.pop().map(drop).unwrap_or(()), "weights for 40 features"),
+        (
+            |q| q.weights.pop().map(drop).unwrap_or(()),
+            "weights for 40 features",
+        ),
         (|q| q.weights[3] = f32::INFINITY, "header JSON"),
         (|q| q.bias[1] = f32::NAN, "header JSON"),
         (|q| q.temperature = 0.0, "temperature 0"),

@@ -332,7 +332,11 @@ impl Predictor {
         }
         // [frames, 2 (+ 4)]: (arousal, valence) of each kept frame (and the quadrant head's
         // logits of the frame, averaged over the kept frames below).
-        let w = if self.model.header.quadrant.is_some() { 6 } else { 2 };
+        let w = if self.model.header.quadrant.is_some() {
+            6
+        } else {
+            2
+        };
         let (series, a, end, warnings) = self.stream_blocks(path, interval, |block| {
             let (ba, bv, bl) = self.predict_block(block, Some(path))?;
             let mut data = Vec::with_capacity(ba.len() * w);
@@ -557,8 +561,7 @@ impl Predictor {
             }
             mer_model::quadrant::shift_series(series, from, to);
             series.iter_mut().for_each(|x| *x = x.clamp(-1.0, 1.0));
-            (series.iter().map(|&x| f64::from(x)).sum::<f64>() / series.len().max(1) as f64)
-                as f32
+            (series.iter().map(|&x| f64::from(x)).sum::<f64>() / series.len().max(1) as f64) as f32
         };
         p.arousal = finish(&mut p.dynamic_arousal, p.arousal, d.arousal);
         p.valence = finish(&mut p.dynamic_valence, p.valence, d.valence);

@@ -53,7 +53,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for (name, preset) in [
         ("ridge λ 300 (signs of the ridge)", &without),
         ("ridge λ 300 + logistic quadrant head (τ rule)", &with_head),
-        ("ridge λ 300 + logistic quadrant head, τ = 0 (always the classifier)", &always),
+        (
+            "ridge λ 300 + logistic quadrant head, τ = 0 (always the classifier)",
+            &always,
+        ),
     ] {
         eprintln!("{name}");
         reports.push((name, nested_cv(preset, &grid, &data, &holdout, 5)?));
@@ -67,7 +70,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .quadrant
             .as_ref()
             .map_or(("—".to_string(), "—".to_string()), |q| {
-                (format!("{:.3}", q.outer_ece), format!("{:.3}", q.holdout_ece))
+                (
+                    format!("{:.3}", q.outer_ece),
+                    format!("{:.3}", q.holdout_ece),
+                )
             });
         println!(
             "| {name} | {:.3} | {:.3} | {:.3} | {:.3} | {oe} | {:.3} | {:.3} | {:.3} | {:.3} | {he} |",

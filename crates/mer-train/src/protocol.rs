@@ -26,8 +26,8 @@ use sha2::{Digest, Sha256};
 use crate::cv::{Held, SharedCvReport, fold_of_clip, held_entry, report};
 use crate::error::{Result, TrainError};
 use crate::recipe::{Preset, predict_whole_decided, train_on_clips};
-use mer_model::quadrant::{QuadrantDecision, ReliabilityBin, ece};
 use crate::shared::{Clip, SharedData};
+use mer_model::quadrant::{QuadrantDecision, ReliabilityBin, ece};
 
 /// Share of each stratum held out.
 pub const HOLDOUT_FRACTION: f64 = 0.2;
@@ -339,7 +339,12 @@ fn fit_predict_decided(
             decisions.push((i, d));
         }
     }
-    let chosen = model.header.training.config.get("quadrant_head").map(|q| q["chosen"].clone());
+    let chosen = model
+        .header
+        .training
+        .config
+        .get("quadrant_head")
+        .map(|q| q["chosen"].clone());
     Ok((held, decisions, chosen))
 }
 

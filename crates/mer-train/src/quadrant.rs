@@ -130,8 +130,7 @@ pub fn fit_quadrant_head(
     quadrant_weight: f64,
 ) -> Result<(QuadrantHead, QuadrantChoice)> {
     let f = standardizer.mean.len();
-    if search.cs.is_empty() || search.musifeast_weights.is_empty() || search.thresholds.is_empty()
-    {
+    if search.cs.is_empty() || search.musifeast_weights.is_empty() || search.thresholds.is_empty() {
         return Err(TrainError::Invalid("empty quadrant-head search".into()));
     }
     if search.folds < 2 {
@@ -252,11 +251,7 @@ pub fn fit_quadrant_head(
         let (mut pa, mut ta, mut pv, mut tv) = (vec![], vec![], vec![], vec![]);
         let mut correct = 0usize;
         for (i, r) in rows.iter().enumerate() {
-            let d = probe.decide(
-                logits[g][i],
-                ridge_av[i][0] as f32,
-                ridge_av[i][1] as f32,
-            );
+            let d = probe.decide(logits[g][i], ridge_av[i][0] as f32, ridge_av[i][1] as f32);
             if let Some(q) = r.quadrant {
                 correct += usize::from(d.quadrant == q);
             }
