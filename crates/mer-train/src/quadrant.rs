@@ -226,8 +226,8 @@ pub fn fit_quadrant_head(
         .collect();
     let argmax = |l: &[f64; 4]| (0..4).fold(0, |b, k| if l[k] > l[b] { k } else { b }) as u8;
     let mut best: Option<(usize, f64, f64)> = None; // grid index, accuracy, log loss
-    for g in 0..grid.len() {
-        let l4: Vec<[f64; 4]> = q4.iter().map(|&i| logits[g][i]).collect();
+    for (g, lg) in logits.iter().enumerate() {
+        let l4: Vec<[f64; 4]> = q4.iter().map(|&i| lg[i]).collect();
         let acc =
             l4.iter().zip(&y4).filter(|(l, y)| argmax(l) == **y).count() as f64 / q4.len() as f64;
         let nll = temperature_nll(&l4, &y4, 1.0);
