@@ -228,7 +228,10 @@ impl MusicnnEmbedder {
                 got: audio.sample_rate,
             });
         }
-        self.embed_2hz_exact(&frontend::logmel(&audio.samples)?, audio.samples.len() as u64)
+        self.embed_2hz_exact(
+            &frontend::logmel(&audio.samples)?,
+            audio.samples.len() as u64,
+        )
     }
 
     /// 2 Hz embeddings of a file, decoded and resampled to 16 kHz on the fly: `[frames, 200]`.

@@ -569,9 +569,13 @@ impl FastMusicnn {
             .timbral
             .iter()
             .map(|(conv, width)| {
-                in_chunks(ext_rows, conv.maps, TIMBRAL_CHUNK, &timbral_rows, |c0, n| {
-                    self.timbral_frames(conv, *width, &ext, c0 as i64, n)
-                })
+                in_chunks(
+                    ext_rows,
+                    conv.maps,
+                    TIMBRAL_CHUNK,
+                    &timbral_rows,
+                    |c0, n| self.timbral_frames(conv, *width, &ext, c0 as i64, n),
+                )
             })
             .collect();
         // Band-major copy for the temporal filters, whose frames are shared like the timbral

@@ -89,7 +89,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let data_dir = PathBuf::from(&args[0]);
     let cache = FeatureCache::new(&args[1])?;
-    let mut strides: Vec<usize> = args[2..].iter().map(|s| s.parse()).collect::<Result<_, _>>()?;
+    let mut strides: Vec<usize> = args[2..]
+        .iter()
+        .map(|s| s.parse())
+        .collect::<Result<_, _>>()?;
     if strides.is_empty() {
         strides = vec![1, 2, 3, 4, 6, 8, 12, 20];
     }
@@ -114,7 +117,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let embedded = load_model(mer_predict::DEFAULT_MODEL)?;
     let summary = |c: &Clip| {
         let (a, v) = series(&embedded, &preset, c);
-        let clamp = |x: Vec<f32>| x.into_iter().map(|y| y.clamp(-1.0, 1.0)).collect::<Vec<_>>();
+        let clamp = |x: Vec<f32>| {
+            x.into_iter()
+                .map(|y| y.clamp(-1.0, 1.0))
+                .collect::<Vec<_>>()
+        };
         let (a, v) = (clamp(a), clamp(v));
         let (ma, mv) = (mean(&a), mean(&v));
         let q = Example::quadrant_of(ma, mv);
@@ -131,13 +138,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         data.clips.len()
     );
     println!(
-        "| k | patches per 30 s | max abs diff A | mean abs diff A | max abs diff V | mean abs diff V | quadrant changes | max abs diff confidence |"
+        "| k | patches per 30 s | max abs diff A | mean abs diff A | max abs diff V | mean abs diff V | quadrant changes | max abs diff confidence | mean abs diff confidence |"
     );
-    println!("|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|");
     let frames_30s = 60;
     for (k, view) in strides.iter().zip(&views) {
-        let (mut max_a, mut sum_a, mut max_v, mut sum_v, mut flips, mut max_c) =
-            (0f32, 0f64, 0f32, 0f64, 0usize, 0f32);
+        let (mut max_a, mut sum_a, mut max_v, mut sum_v, mut flips, mut max_c, mut sum_c) =
+            (0f32, 0f64, 0f32, 0f64, 0usize, 0f32, 0f64);
         for (c, f) in view.iter().zip(&full) {
             let s = summary(c);
             let (da, dv) = ((s.0 - f.0).abs(), (s.1 - f.1).abs());
@@ -147,13 +154,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             sum_v += f64::from(dv);
             flips += usize::from(s.2 != f.2);
             max_c = max_c.max((s.3 - f.3).abs());
+            sum_c += f64::from((s.3 - f.3).abs());
         }
         let n = view.len() as f64;
         println!(
-            "| {k} | {} | {max_a:.4} | {:.4} | {max_v:.4} | {:.4} | {flips} | {max_c:.3} |",
+            "| {k} | {} | {max_a:.4} | {:.4} | {max_v:.4} | {:.4} | {flips} | {max_c:.3} | {:.3} |",
             strided_frames(frames_30s, *k).len(),
             sum_a / n,
-            sum_v / n
+            sum_v / n,
+            sum_c / n
         );
     }
 
@@ -192,12 +201,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
          at stride k); holdout {} ({} clips of it here), trained on the other {}\n",
         data.clips.len(),
         holdout_file.display(),
-        data.clips.iter().filter(|c| holdout.contains(&c.id)).count(),
+        data.clips
+            .iter()
+            .filter(|c| holdout.contains(&c.id))
+            .count(),
         rest.len()
     );
-    println!(
-        "| k | CV r A | CV r V | CV 4Q acc | holdout r A | holdout r V | holdout 4Q acc |"
-    );
+    println!("| k | CV r A | CV r V | CV 4Q acc | holdout r A | holdout r V | holdout 4Q acc |");
     println!("|---|---|---|---|---|---|---|");
     for (si, (k, view)) in strides.iter().zip(&views).enumerate() {
         let cv = metrics(&data, &held[si]);

@@ -45,9 +45,9 @@ pub struct CatalogArgs {
     #[arg(long)]
     pub force: bool,
     /// Run musicnn on the patch of every 0.5 s frame. Without --dynamic the catalog holds
-    /// only song-level values, and the default model computes one patch in 6 (~1.7x less
-    /// CPU per file; values within 0.03 of the full computation on the shared data, see
-    /// crates/mer-predict/models/REPORT.md); this flag computes them all.
+    /// only song-level values, and the default model computes one patch in 6 (~2x less
+    /// CPU per file; values within 0.061 of the full computation, mean 0.007, on the shared
+    /// data: crates/mer-predict/models/REPORT.md); this flag computes them all.
     #[arg(long)]
     pub all_patches: bool,
 }

@@ -85,9 +85,9 @@ pub struct PredictArgs {
     pub force: bool,
     /// Run musicnn on the patch of every 0.5 s frame even when only song-level values are
     /// printed. Without it, the table and CSV without --dynamic or --plot (no series
-    /// printed) let the default model compute one patch in 6 (~1.7x less CPU per file;
-    /// song-level values within 0.03 of the full computation on the shared data, see
-    /// crates/mer-predict/models/REPORT.md). JSON always holds the series, so it always
+    /// printed) let the default model compute one patch in 6 (~2x less CPU per file;
+    /// song-level values within 0.061 of the full computation, mean 0.007, on the shared
+    /// data: crates/mer-predict/models/REPORT.md). JSON always holds the series, so it always
     /// computes every patch.
     #[arg(long)]
     pub all_patches: bool,
@@ -145,10 +145,8 @@ pub fn run(a: PredictArgs) -> anyhow::Result<ExitCode> {
     let predictor =
         Predictor::load(&choice).with_context(|| format!("loading model {}", a.model))?;
     // No series printed or plotted: only the song-level values are needed.
-    let static_only = !a.all_patches
-        && !a.dynamic
-        && a.plot.is_none()
-        && !matches!(a.format, FormatArg::Json);
+    let static_only =
+        !a.all_patches && !a.dynamic && a.plot.is_none() && !matches!(a.format, FormatArg::Json);
     let predictor = if static_only {
         predictor.static_only()
     } else {
