@@ -46,8 +46,8 @@ fn static_only_default_is_within_the_measured_bound_of_every_patch() {
     );
     let deam3 = data.join("deam-sample/audio/3.mp3"); // 45 s, 44.1 kHz stereo
     let files = [
-        first(data.join("4q/audio/Q2")), // 30 s, 22.05 kHz mono
-        first(data.join("musifeast17/audio")),
+        first(data.join("4q/audio/Q2")),         // 30 s, 22.05 kHz mono
+        first(data.join("musifeast17/stimuli")), // 60 s,
         deam3.clone(),
     ];
     for f in &files {
@@ -90,9 +90,9 @@ fn strided_embedder_computes_one_patch_per_group() {
         .embed_2hz(&audio)
         .unwrap();
     assert_eq!((strided.rows, strided.cols), (full.rows, full.cols));
-    assert_eq!(full.rows, 90);
+    assert!(full.rows >= 90, "45 s: {} frames", full.rows);
     let reps = strided_frames(full.rows, 6);
-    assert_eq!(reps.len(), 15);
+    assert_eq!(reps.len(), full.rows.div_ceil(6));
     let mut distinct: Vec<&[f32]> = Vec::new();
     for t in 0..strided.rows {
         let rep = reps[t / 6];
@@ -111,7 +111,11 @@ fn strided_embedder_computes_one_patch_per_group() {
             distinct.push(strided.row(t));
         }
     }
-    assert_eq!(distinct.len(), 15, "one patch per group of 6 frames");
+    assert_eq!(
+        distinct.len(),
+        reps.len(),
+        "one patch per group of 6 frames"
+    );
     // A skipped frame's own patch is another embedding.
     assert_ne!(full.row(0), full.row(reps[0]));
 }
