@@ -34,7 +34,7 @@ STAGES="$CARGO_TARGET_DIR/release/examples/time_stages"
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 # CLIPS 4Q clips: the first of each quadrant, then the second of each, ...
-mapfile -t CLIP_FILES < <(for q in 1 2 3 4; do ls "$DATA/4q/audio/Q$q"/*.mp3 | sort | head -$(((CLIPS + 3) / 4)) | nl -v0 | sed "s/^ */$q /"; done | sort -k2,2n -k1,1n | awk '{print $3}' | head -"$CLIPS")
+mapfile -t CLIP_FILES < <(for q in 1 2 3 4; do ls "$DATA/4q/audio/Q$q"/*.mp3 | sort | sed -n "1,$(((CLIPS + 3) / 4))p" | nl -v0 | sed "s/^ */$q /"; done | sort -k2,2n -k1,1n | awk '{print $3}' | sed -n "1,${CLIPS}p")
 # 5-minute track: DEAM clips decoded, concatenated, encoded as 44.1 kHz stereo 192 kbit/s.
 for id in 2 3 4 5 7 8 10 12; do lame --quiet --decode "$DATA/deam-sample/audio/$id.mp3" "$TMP/$id.wav"; done
 python3 - "$TMP" <<'PY'
