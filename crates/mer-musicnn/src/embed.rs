@@ -74,10 +74,10 @@ pub(crate) fn starts_2hz(mel_frames: usize) -> Vec<i64> {
     (0..frames_2hz(mel_frames)).map(patch_start_2hz).collect()
 }
 
-/// The 2 Hz frames whose patches are computed with patch stride `stride` (≥ 1; 0 counts as
-/// 1) out of `frames`: the frames are cut into groups of `stride` consecutive frames (the last
-/// group may be shorter) and each group is represented by its middle frame
-/// (`(len − 1) / 2` into a group of `len`). Stride 1 is every frame.
+/// The 2 Hz frames whose patches are computed with patch stride `stride` out of `frames`
+/// (a stride of 0 counts as one): the frames are cut into groups of `stride` consecutive
+/// frames (the last group may be shorter) and each group is represented by its middle frame,
+/// `(len − 1) / 2` into a group of `len`. Stride 1 is every frame.
 ///
 /// ```
 /// use mer_musicnn::embed::strided_frames;
