@@ -22,6 +22,8 @@
 //! The temporal filters (128, 64 and 32 frames, 'same' padded) are shared the same way for the
 //! frames whose whole filter lies inside the patch (60, 124 and 156 of 187); the others are
 //! recomputed per patch with the patch's zero padding. The mid and back end run per patch.
+//! Shared frames that no patch reads (gaps between patches, e.g. a patch stride over 6 frames,
+//! `MusicnnEmbedder::with_patch_stride`) are not computed.
 //!
 //! The shared chunks and the patches run on rayon's threads (one file uses every core; in a
 //! batch, files and patches share the pool). Each task writes its own rows, so the values do
