@@ -7,7 +7,10 @@
 # floor), resample, features (log-mel), network (+ head); and `mer predict` per process (start-up
 # and model load included). Prints seconds per file and the ratios to vibenet and to the floor.
 # "default f32" is the default with MER_MUSICNN_PRECISION=f32 (the reference path, as before
-# bf16); "default" is what mer runs by default on this CPU.
+# bf16); "default" is what mer runs by default on this CPU when the series are wanted (JSON,
+# --dynamic, --plot, or --all-patches: musicnn on every 0.5 s patch); "default-static" is what
+# `mer predict` runs for a table or CSV without --dynamic (song-level values only: one patch in
+# STATIC_PATCH_STRIDE = 6, issue 18).
 #
 # Usage: bench/predict_bench.sh [DATA]   (needs lame; creates scripts/.venv-vibenet)
 # Env: REPEATS (3), CLIPS (4). All times are CPU seconds of the process (all threads; mer with
@@ -31,7 +34,7 @@ STAGES="$CARGO_TARGET_DIR/release/examples/time_stages"
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 # CLIPS 4Q clips: the first of each quadrant, then the second of each, ...
-mapfile -t CLIP_FILES < <(for q in 1 2 3 4; do ls "$DATA/4q/audio/Q$q"/*.mp3 | sort | head -$(((CLIPS + 3) / 4)) | nl -v0 | sed "s/^ */$q /"; done | sort -k2,2n -k1,1n | awk '{print $3}' | head -"$CLIPS")
+mapfile -t CLIP_FILES < <(for q in 1 2 3 4; do ls "$DATA/4q/audio/Q$q"/*.mp3 | sort | sed -n "1,$(((CLIPS + 3) / 4))p" | nl -v0 | sed "s/^ */$q /"; done | sort -k2,2n -k1,1n | awk '{print $3}' | sed -n "1,${CLIPS}p")
 # 5-minute track: DEAM clips decoded, concatenated, encoded as 44.1 kHz stereo 192 kbit/s.
 for id in 2 3 4 5 7 8 10 12; do lame --quiet --decode "$DATA/deam-sample/audio/$id.mp3" "$TMP/$id.wav"; done
 python3 - "$TMP" <<'PY'
@@ -59,9 +62,11 @@ stages() { # label env-precision model file -> "decode resample features network
   MER_MUSICNN_PRECISION=$prec one "$STAGES" "$model" "$f" "$REPEATS" | awk '{print $3, $5, $7, $9, $11}'
 }
 process() { # env-precision model file -> CPU seconds per `mer predict` process (load included)
-  local prec=$1 model=$2 f=$3
-  MER_MUSICNN_PRECISION=$prec one "$MER" predict -j 1 --model "$model" "$f" > /dev/null # warm-up
-  MER_MUSICNN_PRECISION=$prec python3 - "$REPEATS" "$MER" predict -j 1 --model "$model" "$f" <<'PY'
+  local prec=$1 model=$2 f=$3 extra=--all-patches
+  # The table output: static-only unless --all-patches.
+  [ "$model" = default-static ] && model=default && extra=--format=table
+  MER_MUSICNN_PRECISION=$prec one "$MER" predict -j 1 --model "$model" $extra "$f" > /dev/null # warm-up
+  MER_MUSICNN_PRECISION=$prec python3 - "$REPEATS" "$MER" predict -j 1 --model "$model" $extra "$f" <<'PY'
 import resource, subprocess, sys
 n = int(sys.argv[1])
 for _ in range(n):
@@ -74,7 +79,7 @@ echo "files: ${#CLIP_FILES[@]} 30 s 4Q clips (${CLIP_FILES[*]##*/}); 5-minute tr
 echo "CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2-); load: $(cut -d' ' -f1-3 /proc/loadavg)"
 RES="$TMP/results"
 : > "$RES"
-for model in "default-f32 f32 default" "default - default" "fast - fast"; do
+for model in "default-f32 f32 default" "default - default" "default-static - default-static" "fast - fast"; do
   read -r label prec name <<< "$model"
   [ "$prec" = - ] && prec=""
   for f in "${CLIP_FILES[@]}"; do
@@ -102,14 +107,15 @@ print("CPU seconds per file (mean over files), one thread; total = predict_file 
 print("process = one `mer predict` process per file (start-up and model load included)")
 for kind, name in [("clip", "30 s clip"), ("long", "5 min track")]:
     print(f"\n{name}:")
-    print(f"{'model':<12}" + "".join(f"{c:>10}" for c in cols) + f"{'vibenet/x':>11}{'x/floor':>9}")
+    print(f"{'model':<15}" + "".join(f"{c:>10}" for c in cols) + f"{'vibenet/x':>11}{'x/floor':>9}")
     floor = mean("fast", kind, 0) + mean("fast", kind, 1)  # decode + resample, fast model's rate
     vib = mean("vibenet", kind, 4)
-    for label in ["default-f32", "default", "fast", "vibenet"]:
+    for label in ["default-f32", "default", "default-static", "fast", "vibenet"]:
         vals = [mean(label, kind, i) for i in range(6)]
         cells = "".join(f"{v:>10.4f}" if v is not None else f"{'-':>10}" for v in vals)
-        print(f"{label:<12}{cells}{vib / vals[4]:>10.2f}x{vals[4] / floor:>8.2f}x")
+        print(f"{label:<15}{cells}{vib / vals[4]:>10.2f}x{vals[4] / floor:>8.2f}x")
     print(f"floor (decode + resample for the fast model) {floor:.4f} s; decode only {mean('fast', kind, 0):.4f} s")
     print(f"default bf16 vs f32: {mean('default-f32', kind, 4) / mean('default', kind, 4):.2f}x faster")
+    print(f"default-static vs default: {mean('default', kind, 4) / mean('default-static', kind, 4):.2f}x faster")
 print("\ntargets (issue 18): default >= 0.5x vibenet's speed; fast >= 5x; both within 1.3x of the floor")
 PY

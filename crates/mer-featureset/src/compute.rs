@@ -173,10 +173,7 @@ pub fn compute_all_16k(
     let pooled = pool_2hz(&logmel, n, HOP_LENGTH, SAMPLE_RATE); // [frames, 96]
     let emb = match embedder {
         // [frames, 200]
-        Some(e) => Some(mer_musicnn::embed::exact_frames(
-            e.embed_2hz_logmel(&logmel)?,
-            n,
-        )),
+        Some(e) => Some(e.embed_2hz_exact(&logmel, n)?),
         None => None,
     };
     Ok((emb, pooled))

@@ -74,6 +74,40 @@ pub(crate) fn starts_2hz(mel_frames: usize) -> Vec<i64> {
     (0..frames_2hz(mel_frames)).map(patch_start_2hz).collect()
 }
 
+/// The 2 Hz frames whose patches are computed with patch stride `stride` out of `frames`
+/// (a stride of 0 counts as one): the frames are cut into groups of `stride` consecutive
+/// frames (the last group may be shorter) and each group is represented by its middle frame,
+/// `(len − 1) / 2` into a group of `len`. Stride 1 is every frame.
+///
+/// ```
+/// use mer_musicnn::embed::strided_frames;
+/// assert_eq!(strided_frames(7, 1), vec![0, 1, 2, 3, 4, 5, 6]);
+/// assert_eq!(strided_frames(7, 3), vec![1, 4, 6]);
+/// assert_eq!(strided_frames(60, 6).len(), 10);
+/// ```
+pub fn strided_frames(frames: usize, stride: usize) -> Vec<usize> {
+    let s = stride.max(1);
+    (0..frames.div_ceil(s))
+        .map(|g| {
+            let len = s.min(frames - g * s);
+            g * s + (len - 1) / 2
+        })
+        .collect()
+}
+
+/// The rows of [`strided_frames`]`(frames, stride)` (`rows`, one per group) held over every
+/// frame of their group: `[frames, rows.cols]`, frame `t` taking row `t / stride`. What a
+/// static-only prediction feeds a per-frame head in place of the 2 Hz embeddings.
+pub fn expand_strided(rows: &Matrix, frames: usize, stride: usize) -> Matrix {
+    let s = stride.max(1);
+    debug_assert_eq!(rows.rows, frames.div_ceil(s));
+    let mut data = Vec::with_capacity(frames * rows.cols);
+    for t in 0..frames {
+        data.extend_from_slice(rows.row(t / s));
+    }
+    Matrix::new(frames, rows.cols, data)
+}
+
 /// First mel frames of musicnn `extractor()`'s patches (its defaults): non-overlapping 3 s
 /// patches from the first frame, the trailing partial patch dropped.
 pub(crate) fn extractor_starts(mel_frames: usize) -> Vec<i64> {
@@ -105,6 +139,8 @@ pub struct MusicnnEmbedder {
     fast: FastMusicnn,
     device: Device,
     batch: usize,
+    /// Patch stride of the 2 Hz embeddings (1: every frame; see [`MusicnnEmbedder::with_patch_stride`]).
+    patch_stride: usize,
 }
 
 /// Per-patch outputs of [`MusicnnEmbedder::tag_patches`] (and of the vgg's).
@@ -139,6 +175,7 @@ impl MusicnnEmbedder {
             model,
             device,
             batch: DEFAULT_BATCH,
+            patch_stride: 1,
         }
     }
 
@@ -161,6 +198,27 @@ impl MusicnnEmbedder {
         self
     }
 
+    /// The same model computing only every `stride`-th patch of the 2 Hz embeddings (≥ 1; 0
+    /// counts as 1), for static answers: the frames are cut into groups of `stride`, the
+    /// patch of each group's middle frame is computed ([`strided_frames`]) and its embedding
+    /// is held over the group's frames ([`expand_strided`]). The 2 Hz methods
+    /// ([`embed_2hz`](Self::embed_2hz), [`embed_2hz_file`](Self::embed_2hz_file),
+    /// [`embed_2hz_exact`](Self::embed_2hz_exact), [`embed_2hz_logmel`](Self::embed_2hz_logmel))
+    /// still return one row per frame, but only the groups' rows are musicnn's: use them for
+    /// a per-frame linear head's mean over the file, not as a series. 3 s patches overlap by
+    /// 2.5 s at 2 Hz, so a stride up to 6 (non-overlapping patches, as musicnn's own
+    /// extractor) still covers every mel frame; the network's work falls about
+    /// `stride`-fold for the per-patch parts (mid end, patch edges) and, past 6, for the rest.
+    pub fn with_patch_stride(mut self, stride: usize) -> Self {
+        self.patch_stride = stride.max(1);
+        self
+    }
+
+    /// The patch stride of the 2 Hz embeddings (1: every frame).
+    pub fn patch_stride(&self) -> usize {
+        self.patch_stride
+    }
+
     /// 2 Hz embeddings of mono audio at 16 kHz (`mer_audio::load(path, Some(16000))`):
     /// `[frames, 200]`.
     pub fn embed_2hz(&self, audio: &Audio) -> Result<Matrix, MusicnnError> {
@@ -170,20 +228,49 @@ impl MusicnnEmbedder {
                 got: audio.sample_rate,
             });
         }
-        let m = self.embed_2hz_logmel(&frontend::logmel(&audio.samples)?)?;
-        Ok(exact_frames(m, audio.samples.len() as u64))
+        self.embed_2hz_exact(
+            &frontend::logmel(&audio.samples)?,
+            audio.samples.len() as u64,
+        )
     }
 
     /// 2 Hz embeddings of a file, decoded and resampled to 16 kHz on the fly: `[frames, 200]`.
     pub fn embed_2hz_file(&self, path: &std::path::Path) -> Result<Matrix, MusicnnError> {
         let (logmel, n_samples) = frontend::logmel_file(path)?;
-        Ok(exact_frames(self.embed_2hz_logmel(&logmel)?, n_samples))
+        self.embed_2hz_exact(&logmel, n_samples)
+    }
+
+    /// 2 Hz embeddings from musicnn's log-mel `[mel_frames, 96]` of `n_samples` samples:
+    /// `[mer_features::frames_2hz(n_samples), 200]` ([`exact_frames`] of
+    /// [`embed_2hz_logmel`](Self::embed_2hz_logmel); with a patch stride, the groups are
+    /// those of the exact frames).
+    pub fn embed_2hz_exact(&self, logmel: &Matrix, n_samples: u64) -> Result<Matrix, MusicnnError> {
+        if self.patch_stride <= 1 {
+            return Ok(exact_frames(self.embed_2hz_logmel(logmel)?, n_samples));
+        }
+        check_logmel(logmel)?;
+        let frames = mer_features::frames_2hz(n_samples, HOP_LENGTH, SAMPLE_RATE)
+            .min(frames_2hz(logmel.rows));
+        Ok(self.strided(logmel, frames))
+    }
+
+    /// The embeddings of [`strided_frames`]`(frames, stride)` held over their groups.
+    fn strided(&self, logmel: &Matrix, frames: usize) -> Matrix {
+        let starts: Vec<i64> = strided_frames(frames, self.patch_stride)
+            .into_iter()
+            .map(patch_start_2hz)
+            .collect();
+        let rows = self.fast.penultimate(logmel, &starts);
+        expand_strided(&rows, frames, self.patch_stride)
     }
 
     /// 2 Hz embeddings from musicnn's log-mel `[mel_frames, 96]` (see [`frontend::logmel`]):
     /// `[frames_2hz(mel_frames), 200]`.
     pub fn embed_2hz_logmel(&self, logmel: &Matrix) -> Result<Matrix, MusicnnError> {
         check_logmel(logmel)?;
+        if self.patch_stride > 1 {
+            return Ok(self.strided(logmel, frames_2hz(logmel.rows)));
+        }
         Ok(self.fast.penultimate(logmel, &starts_2hz(logmel.rows)))
     }
 

@@ -22,6 +22,8 @@
 //! The temporal filters (128, 64 and 32 frames, 'same' padded) are shared the same way for the
 //! frames whose whole filter lies inside the patch (60, 124 and 156 of 187); the others are
 //! recomputed per patch with the patch's zero padding. The mid and back end run per patch.
+//! Shared frames that no patch reads (gaps between patches, e.g. a patch stride over 6 frames,
+//! `MusicnnEmbedder::with_patch_stride`) are not computed.
 //!
 //! The shared chunks and the patches run on rayon's threads (one file uses every core; in a
 //! batch, files and patches share the pool). Each task writes its own rows, so the values do
@@ -205,18 +207,40 @@ fn matmul(a: Vec<f32>, rows: usize, w: &Tensor<2>, device: &Device) -> Vec<f32> 
 }
 
 /// `[rows, maps]` computed `chunk` rows at a time by `f(first row, count)` (which returns
-/// `[count, maps]`), the chunks on rayon's threads, each written to its own rows.
+/// `[count, maps]`), the chunks on rayon's threads, each written to its own rows. Chunks
+/// without a row in `needed` (sorted, disjoint row ranges) are left zero.
 fn in_chunks(
     rows: usize,
     maps: usize,
     chunk: usize,
+    needed: &[(usize, usize)],
     f: impl Fn(usize, usize) -> Vec<f32> + Sync,
 ) -> Vec<f32> {
     let mut all = vec![0.0f32; rows * maps];
     all.par_chunks_mut(chunk * maps)
         .enumerate()
-        .for_each(|(c, out)| out.copy_from_slice(&f(c * chunk, out.len() / maps)));
+        .for_each(|(c, out)| {
+            let (r0, n) = (c * chunk, out.len() / maps);
+            if needed.iter().any(|&(lo, hi)| lo < r0 + n && r0 < hi) {
+                out.copy_from_slice(&f(r0, n));
+            }
+        });
     all
+}
+
+/// The union of the row ranges `[off + a, off + b)` over the patch offsets `offs`: the
+/// extended frames whose shared features some patch reads (sorted, disjoint).
+fn needed_rows(offs: &[usize], (a, b): (usize, usize)) -> Vec<(usize, usize)> {
+    let mut r: Vec<(usize, usize)> = offs.iter().map(|&o| (o + a, o + b)).collect();
+    r.sort_unstable();
+    let mut out: Vec<(usize, usize)> = Vec::with_capacity(r.len());
+    for (lo, hi) in r {
+        match out.last_mut() {
+            Some(last) if lo <= last.1 => last.1 = last.1.max(hi),
+            _ => out.push((lo, hi)),
+        }
+    }
+    out
 }
 
 /// The precision [`FastMusicnn::new`] uses: bf16 where this CPU multiplies bf16 natively
@@ -538,15 +562,22 @@ impl FastMusicnn {
                 }
             }
         }
-        // 1. Timbral features of every extended frame, in chunks (bounded im2col memory),
-        // the chunks on rayon's threads (each writes its own rows: same values, any order).
+        // 1. Timbral features of every extended frame a patch reads (all of them unless the
+        // patches leave gaps), in chunks (bounded im2col memory), the chunks on rayon's
+        // threads (each writes its own rows: same values, any order).
+        let offs: Vec<usize> = starts.iter().map(|&s| (s - first) as usize).collect();
+        let timbral_rows = needed_rows(&offs, (HALF_T, PATCH_FRAMES - HALF_T));
         let shared: Vec<Vec<f32>> = self
             .timbral
             .iter()
             .map(|(conv, width)| {
-                in_chunks(ext_rows, conv.maps, TIMBRAL_CHUNK, |c0, n| {
-                    self.timbral_frames(conv, *width, &ext, c0 as i64, n)
-                })
+                in_chunks(
+                    ext_rows,
+                    conv.maps,
+                    TIMBRAL_CHUNK,
+                    &timbral_rows,
+                    |c0, n| self.timbral_frames(conv, *width, &ext, c0 as i64, n),
+                )
             })
             .collect();
         // Band-major copy for the temporal filters, whose frames are shared like the timbral
@@ -561,7 +592,9 @@ impl FastMusicnn {
             .temporal
             .iter()
             .map(|(conv, len)| {
-                in_chunks(ext_rows, conv.maps, TEMPORAL_CHUNK, |c0, n| {
+                let before = (len - 1) / 2;
+                let rows = needed_rows(&offs, (before, PATCH_FRAMES - (len - 1 - before)));
+                in_chunks(ext_rows, conv.maps, TEMPORAL_CHUNK, &rows, |c0, n| {
                     self.temporal_frames(conv, *len, &xt, ext_rows, c0, n, (0, ext_rows))
                 })
             })

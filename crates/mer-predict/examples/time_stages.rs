@@ -5,10 +5,12 @@
 //! (decode and resample to the model's rate, minus decode), features (the model's log-mel of
 //! those samples), network (`predict_samples` on them minus features: network, head, pooling),
 //! and `predict_file` end to end. One line: `MODEL decode D resample R features F network N
-//! total T` (seconds). Used by `bench/predict_bench.sh`.
+//! total T` (seconds). Used by `bench/predict_bench.sh`. MODEL `default-static` is the default
+//! as `mer predict` runs it for song-level answers only (`Predictor::static_only`), `default/K`
+//! the default with musicnn's patch stride K (`Predictor::with_patch_stride`).
 //!
 //! ```text
-//! RAYON_NUM_THREADS=1 taskset -c 0 target/release/examples/time_stages default|fast FILE [REPEATS]
+//! RAYON_NUM_THREADS=1 taskset -c 0 target/release/examples/time_stages default|default-static|default/K|fast FILE [REPEATS]
 //! ```
 
 use mer_predict::{ModelChoice, Predictor};
@@ -33,16 +35,20 @@ fn mean_secs(n: u32, mut f: impl FnMut()) -> f64 {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
-    let usage = "usage: time_stages default|fast FILE [REPEATS]";
+    let usage = "usage: time_stages default|default-static|default/K|fast FILE [REPEATS]";
     let model = args.next().ok_or(usage)?;
     let path = std::path::PathBuf::from(args.next().ok_or(usage)?);
     let n: u32 = args.next().map_or(Ok(3), |s| s.parse())?;
-    let choice = match model.as_str() {
-        "default" => ModelChoice::Default,
-        "fast" => ModelChoice::Fast,
-        other => return Err(format!("unknown model {other:?} ({usage})").into()),
+    let (choice, stride) = match model.as_str() {
+        "default" => (ModelChoice::Default, 1),
+        "default-static" => (ModelChoice::Default, mer_predict::STATIC_PATCH_STRIDE),
+        "fast" => (ModelChoice::Fast, 1),
+        other => match other.strip_prefix("default/").map(str::parse::<usize>) {
+            Some(Ok(k)) => (ModelChoice::Default, k),
+            _ => return Err(format!("unknown model {other:?} ({usage})").into()),
+        },
     };
-    let predictor = Predictor::load(&choice)?;
+    let predictor = Predictor::load(&choice)?.with_patch_stride(stride);
     let mel = predictor.input_kind().mel_44k();
     let rate = mel
         .as_ref()

@@ -28,6 +28,7 @@ mod scale;
 pub use error::{PredictError, Result};
 pub use features::InputKind;
 pub use predictor::{
-    DEFAULT_MODEL, FAST_MODEL, HOP_S, Interval, ModelChoice, Predictor, SongPrediction, quadrant_of,
+    DEFAULT_MODEL, FAST_MODEL, HOP_S, Interval, ModelChoice, Predictor, STATIC_PATCH_STRIDE,
+    SongPrediction, quadrant_of,
 };
 pub use scale::Scale;

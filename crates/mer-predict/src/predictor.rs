@@ -20,6 +20,10 @@ pub static FAST_MODEL: &[u8] = include_bytes!("../models/fast.mermodel");
 /// Seconds between two frames of the dynamic series.
 pub const HOP_S: f64 = 0.5;
 
+/// The patch stride of [`Predictor::static_only`]: musicnn on the patch of one 0.5 s frame in
+/// STATIC_PATCH_STRIDE (measured in `models/REPORT.md`, "Static answers from fewer patches").
+pub const STATIC_PATCH_STRIDE: usize = 6;
+
 /// Which model: one of the embedded ones or a file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ModelChoice {
@@ -119,6 +123,7 @@ pub struct SongPrediction {
     /// Seconds between dynamic values (0.5).
     pub hop_s: f64,
     /// Arousal every 0.5 s; value `k` covers `[start_s + 0.5k, start_s + 0.5k + 0.5)`.
+    /// Empty when the predictor is static-only ([`Predictor::static_only`]).
     pub dynamic_arousal: Vec<f32>,
     /// Valence every 0.5 s.
     pub dynamic_valence: Vec<f32>,
@@ -291,6 +296,45 @@ impl Predictor {
         &self.model
     }
 
+    /// The same predictor for static answers only (song-level arousal, valence, quadrant and
+    /// confidence; the dynamic series are left empty): musicnn runs on the patch of one 0.5 s
+    /// frame in [`STATIC_PATCH_STRIDE`] ([`Self::with_patch_stride`]).
+    pub fn static_only(self) -> Self {
+        self.with_patch_stride(STATIC_PATCH_STRIDE)
+    }
+
+    /// The same predictor with musicnn's 2 Hz patches computed every `stride` frames only
+    /// (`mer_musicnn::MusicnnEmbedder::with_patch_stride`: each group of `stride` frames gets
+    /// the embedding of its middle frame's patch), for static answers: with `stride > 1` the
+    /// dynamic series are left empty and the song-level values (the mean of the series the
+    /// head gives on the held embeddings) differ from the full computation's by the bound
+    /// measured in `models/REPORT.md`. Only for a ridge head on musicnn embeddings (per-frame
+    /// linear, so its mean is the head of the mean embedding); other models keep every patch.
+    /// 1 is every patch (the default).
+    pub fn with_patch_stride(mut self, stride: usize) -> Self {
+        let linear = matches!(self.model.header.model, mer_model::ModelConfig::Ridge(_));
+        let stride = if linear { stride.max(1) } else { 1 };
+        self.embedder = self.embedder.map(|e| e.with_patch_stride(stride));
+        self
+    }
+
+    /// The patch stride of musicnn's 2 Hz embeddings (1: every patch, the dynamic series are
+    /// computed; see [`Self::with_patch_stride`]).
+    pub fn patch_stride(&self) -> usize {
+        self.embedder
+            .as_ref()
+            .map_or(1, MusicnnEmbedder::patch_stride)
+    }
+
+    /// A static-only prediction has no series ([`Self::with_patch_stride`]).
+    fn finish(&self, mut p: SongPrediction) -> SongPrediction {
+        if self.patch_stride() > 1 {
+            p.dynamic_arousal = Vec::new();
+            p.dynamic_valence = Vec::new();
+        }
+        p
+    }
+
     /// Predicts a whole audio file (any format `mer_audio` decodes).
     pub fn predict_file(&self, path: &Path) -> Result<SongPrediction> {
         self.predict_file_interval(path, Interval::WHOLE)
@@ -318,6 +362,16 @@ impl Predictor {
 
     /// Predicts `interval` of an audio file, streaming it block by block ([`Self::with_blocks`]).
     pub fn predict_file_interval(&self, path: &Path, interval: Interval) -> Result<SongPrediction> {
+        self.predict_file_interval_series(path, interval)
+            .map(|p| self.finish(p))
+    }
+
+    /// [`Self::predict_file_interval`] before [`Self::finish`].
+    fn predict_file_interval_series(
+        &self,
+        path: &Path,
+        interval: Interval,
+    ) -> Result<SongPrediction> {
         interval.validate()?;
         if let Some(cfg) = self.kind.mel_44k() {
             return self.predict_file_mel_44k(path, interval, &cfg);
@@ -576,6 +630,17 @@ impl Predictor {
 
     /// Predicts `interval` of mono samples in memory at `sample_rate` Hz.
     pub fn predict_samples_interval(
+        &self,
+        samples: &[f32],
+        sample_rate: u32,
+        interval: Interval,
+    ) -> Result<SongPrediction> {
+        self.predict_samples_interval_series(samples, sample_rate, interval)
+            .map(|p| self.finish(p))
+    }
+
+    /// [`Self::predict_samples_interval`] before [`Self::finish`].
+    fn predict_samples_interval_series(
         &self,
         samples: &[f32],
         sample_rate: u32,

@@ -84,3 +84,45 @@ fn a_truncated_file_is_predicted_with_a_warning() {
         "{err}"
     );
 }
+
+/// Without series in the output (table, CSV without --dynamic) the default model computes one
+/// musicnn patch in 6 (`Predictor::static_only`): its values are within the bound measured on
+/// the shared data (models/REPORT.md) of JSON's, which holds the series and so computes every
+/// patch, as `--all-patches` does (the same values as JSON's).
+#[test]
+fn static_answers_skip_patches_unless_asked_for_all() {
+    let Some(data) = shared_data() else { return };
+    let file = data.join("deam-sample/audio/2.mp3");
+    let run = |args: &[&str]| {
+        let o = Command::new(env!("CARGO_BIN_EXE_mer"))
+            .args(["predict", "-j", "2"])
+            .args(args)
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let json: serde_json::Value = serde_json::from_str(run(&["--format", "json"]).trim()).unwrap();
+    let csv_av = |out: String| -> (f32, f32) {
+        let row: Vec<String> = out
+            .lines()
+            .nth(1)
+            .unwrap()
+            .split(',')
+            .map(String::from)
+            .collect();
+        (row[2].parse().unwrap(), row[3].parse().unwrap())
+    };
+    let all = csv_av(run(&["--format", "csv", "--all-patches"]));
+    let fast = csv_av(run(&["--format", "csv"]));
+    let (ja, jv) = (
+        json["arousal"].as_f64().unwrap() as f32,
+        json["valence"].as_f64().unwrap() as f32,
+    );
+    assert_eq!(all, (ja, jv), "--all-patches computes what JSON does");
+    assert!(
+        (fast.0 - ja).abs() <= 0.061 && (fast.1 - jv).abs() <= 0.046,
+        "{fast:?} vs {all:?}"
+    );
+}
