@@ -26,6 +26,7 @@ pub mod multiscale;
 pub mod predict;
 pub mod recurrent;
 pub mod ridge;
+pub mod student;
 pub mod train;
 
 pub use burn;
