@@ -163,6 +163,28 @@ impl Student {
         let rows = self.pool_norm.forward(rows.select(0, idx)); // [n, 6·c2]
         self.out.forward(relu(self.hidden.forward(rows))) // [n, n_out]
     }
+
+    /// [`forward`](Self::forward) for one track (`x`: `[1, n_mels, T]`), pooling only the
+    /// windows asked for, on the host (inference: the stride-1 pools of `forward` cost more
+    /// than the convolutions). `starts[i]`: first output frame of the `i`-th window.
+    pub fn embed(&self, x: Tensor<3>, starts: &[usize]) -> Tensor<2> {
+        let device = x.device();
+        let f = self.features(x); // [1, 3·c2, T']
+        let [_, c, t] = f.dims();
+        let v: Vec<f32> = f.into_data().try_to_vec::<f32>().unwrap_or_default();
+        let mut rows = vec![0f32; starts.len() * 2 * c];
+        for (row, &j) in rows.chunks_exact_mut(2 * c).zip(starts) {
+            let j = j.min(t.saturating_sub(WINDOW));
+            for ch in 0..c {
+                let w = &v[(ch * t + j).min(v.len())..(ch * t + j + WINDOW).min(v.len())];
+                row[ch] = w.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+                row[c + ch] = w.iter().sum::<f32>() / WINDOW as f32;
+            }
+        }
+        let rows = Tensor::<2>::from_data(TensorData::new(rows, [starts.len(), 2 * c]), &device);
+        let rows = self.pool_norm.forward(rows); // [n, 6·c2]
+        self.out.forward(relu(self.hidden.forward(rows))) // [n, n_out]
+    }
 }
 
 #[cfg(test)]
@@ -187,8 +209,21 @@ mod tests {
         assert_eq!(tp, 157);
         assert_eq!(net.features(x.clone()).dims(), [2, 24, tp]);
         let last = tp - WINDOW;
-        let out = net.forward(x, &[(0, 0), (1, 3), (1, last)]);
+        let out = net.forward(x.clone(), &[(0, 0), (1, 3), (1, last)]);
         assert_eq!(out.dims(), [3, 200]);
+        // Host pooling of one track gives forward's values.
+        let one = x.slice([1..2, 0..96, 0..t]);
+        let a: Vec<f32> = net
+            .forward(one.clone(), &[(0, 3), (0, last)])
+            .into_data()
+            .try_to_vec::<f32>()
+            .unwrap();
+        let b: Vec<f32> = net
+            .embed(one, &[3, last])
+            .into_data()
+            .try_to_vec::<f32>()
+            .unwrap();
+        assert!(a.iter().zip(&b).all(|(x, y)| (x - y).abs() < 1e-4));
         // A patch of 187 input frames always covers the 46 output frames pooled for it.
         for a in 0..64 {
             let j = window_start(a);

@@ -280,9 +280,9 @@ fn embed_normalised(
     device: &Device,
 ) -> Matrix {
     let x = Tensor::<3>::from_data(TensorData::new(x, [1, tp, N_MELS]), device).swap_dims(1, 2);
-    let windows: Vec<(usize, usize)> = (0..n).map(|k| (0, window_start(patch_a(k)))).collect();
-    debug_assert!(windows.last().is_none_or(|w| w.1 + 46 <= output_frames(tp)));
-    let out = net.forward(x, &windows).into_data();
+    let starts: Vec<usize> = (0..n).map(|k| window_start(patch_a(k))).collect();
+    debug_assert!(starts.last().is_none_or(|&j| j + 46 <= output_frames(tp)));
+    let out = net.embed(x, &starts).into_data();
     let mut v: Vec<f32> = out.try_to_vec::<f32>().expect("f32 output");
     let dim = s.config.n_out;
     for row in v.chunks_exact_mut(dim) {
@@ -340,9 +340,13 @@ fn train(data_dir: &Path, out: &Path, minutes: f64) -> Res<()> {
         let valid = net.valid();
         let mut sum = 0.0;
         for (x, len, w, y) in &val {
-            let xt = Tensor::<3>::from_data(TensorData::new(x.clone(), [batch, *len, N_MELS]), &device)
-                .swap_dims(1, 2);
-            let yt = Tensor::<2>::from_data(TensorData::new(y.clone(), [w.len(), s.config.n_out]), &device);
+            let xt =
+                Tensor::<3>::from_data(TensorData::new(x.clone(), [batch, *len, N_MELS]), &device)
+                    .swap_dims(1, 2);
+            let yt = Tensor::<2>::from_data(
+                TensorData::new(y.clone(), [w.len(), s.config.n_out]),
+                &device,
+            );
             let l: f32 = (valid.forward(xt, w) - yt).square().mean().into_scalar();
             sum += f64::from(l);
         }
@@ -562,7 +566,8 @@ fn speed(data_dir: &Path, out: &Path, n_clips: usize) -> Res<()> {
             (cpu_seconds() - t) / f64::from(reps)
         };
         let mut samples = Vec::new();
-        let decode = timed(&mut || samples = mer_audio::load(f, Some(16_000)).expect("decode").samples);
+        let decode =
+            timed(&mut || samples = mer_audio::load(f, Some(16_000)).expect("decode").samples);
         let mut logmel = Matrix::new(0, 0, Vec::new());
         let mel = timed(&mut || logmel = mer_musicnn::frontend::logmel(&samples).expect("log-mel"));
         let n = mer_features::frames_2hz(samples.len() as u64, 256, 16_000);
@@ -571,7 +576,10 @@ fn speed(data_dir: &Path, out: &Path, n_clips: usize) -> Res<()> {
             let rows = logmel.rows;
             let tp = PAD + rows + PAD_END;
             let mut x = vec![0f32; tp * N_MELS];
-            for (dst, src) in x[PAD * N_MELS..].chunks_exact_mut(N_MELS).zip(logmel.data.chunks_exact(N_MELS)) {
+            for (dst, src) in x[PAD * N_MELS..]
+                .chunks_exact_mut(N_MELS)
+                .zip(logmel.data.chunks_exact(N_MELS))
+            {
                 for b in 0..N_MELS {
                     dst[b] = norm_value(src[b], b, 0.0, &s);
                 }
