@@ -407,30 +407,14 @@ fn train(data_dir: &Path, out: &Path, minutes: f64) -> Res<()> {
     Ok(())
 }
 
-fn pearson(a: &[f64], b: &[f64]) -> f64 {
-    let n = a.len() as f64;
-    let (ma, mb) = (a.iter().sum::<f64>() / n, b.iter().sum::<f64>() / n);
-    let (mut sab, mut saa, mut sbb) = (0.0, 0.0, 0.0);
-    for (x, y) in a.iter().zip(b) {
-        sab += (x - ma) * (y - mb);
-        saa += (x - ma).powi(2);
-        sbb += (y - mb).powi(2);
-    }
-    if saa <= 1e-12 || sbb <= 1e-12 {
-        f64::NAN
-    } else {
-        sab / (saa * sbb).sqrt()
-    }
-}
-
 /// Per-dimension r between teacher and student over `rows` (each a pair of 200-d rows):
 /// (median, 10th percentile, mean, dims with a defined r).
 fn per_dim_r(pairs: &[(&[f32], &[f32])], dim: usize) -> (f64, f64, f64, usize) {
     let mut rs: Vec<f64> = (0..dim)
         .map(|d| {
-            let a: Vec<f64> = pairs.iter().map(|p| f64::from(p.0[d])).collect();
-            let b: Vec<f64> = pairs.iter().map(|p| f64::from(p.1[d])).collect();
-            pearson(&a, &b)
+            let a: Vec<f32> = pairs.iter().map(|p| p.0[d]).collect();
+            let b: Vec<f32> = pairs.iter().map(|p| p.1[d]).collect();
+            mer_model::metrics::pearson(&a, &b)
         })
         .filter(|r| r.is_finite())
         .collect();
