@@ -211,6 +211,9 @@ fn crop_len(k: usize) -> usize {
     span.div_ceil(4) * 4
 }
 
+/// Input `[b, len, 96]`, its `len`, windows `(crop, first output frame)`, targets `[b·k, 200]`.
+type HostBatch = (Vec<f32>, usize, Vec<(usize, usize)>, Vec<f32>);
+
 /// A batch of crops `(track, first 2 Hz frame)` of `k` frames: input `[b, len, 96]`, windows,
 /// standardised targets `[b·k, 200]`. `aug`: random gain and spectral tilt (± dB) per crop.
 fn make_batch(
@@ -219,7 +222,7 @@ fn make_batch(
     k: usize,
     s: &Stats,
     mut aug: Option<(&mut Rng, f32)>,
-) -> (Vec<f32>, usize, Vec<(usize, usize)>, Vec<f32>) {
+) -> HostBatch {
     let len = crop_len(k);
     let dim = s.config.n_out;
     let mut x = vec![0f32; picks.len() * len * N_MELS];
@@ -228,16 +231,14 @@ fn make_batch(
     for (bi, &(ti, k0)) in picks.iter().enumerate() {
         let t = &tracks[ti];
         let c0 = (patch_a(k0) - MARGIN) / 4 * 4;
-        let (gain, tilt) = match aug.as_mut() {
-            Some((rng, db)) if *db > 0.0 => {
-                if rng.below(2) == 0 {
-                    (rng.uniform(-*db, *db), rng.uniform(-*db, *db))
-                } else {
-                    (0.0, 0.0)
-                }
-            }
-            _ => (0.0, 0.0),
-        };
+        let mut gain_tilt = (0.0, 0.0);
+        if let Some((rng, db)) = aug.as_mut()
+            && *db > 0.0
+            && rng.below(2) == 0
+        {
+            gain_tilt = (rng.uniform(-*db, *db), rng.uniform(-*db, *db));
+        }
+        let (gain, tilt) = gain_tilt;
         for f in 0..len {
             let src = c0 + f;
             if src >= t.tp {
