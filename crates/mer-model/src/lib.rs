@@ -28,6 +28,7 @@ pub mod predict;
 pub mod quadrant;
 pub mod recurrent;
 pub mod ridge;
+pub mod student;
 pub mod train;
 
 pub use burn;
