@@ -271,7 +271,10 @@ impl FeatureSet {
             return format!("[{}] + [{}]", a.config(), b.config());
         }
         if let Some(p) = self.pretrained() {
-            return p.feature_set_description();
+            // Features that train models and fill the cache are computed in f32 on every CPU
+            // (`Extractor`, `mer_train::SharedData`); entries of older builds that did not say
+            // so may hold bf16 values and are not read.
+            return format!("{};precision=f32", p.feature_set_description());
         }
         if let Some(cfg) = self.mel_44k() {
             return format!("2hz;{}", cfg.describe());

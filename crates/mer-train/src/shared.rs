@@ -121,7 +121,9 @@ impl SharedData {
         with_musicnn: bool,
     ) -> Result<SharedData> {
         let embedder = if with_musicnn {
-            Some(MusicnnEmbedder::new()?)
+            // f32 whatever the CPU (as `mer_featureset::Extractor`): training data must not
+            // depend on whether the machine has AVX-512 BF16 (prediction may use bf16).
+            Some(MusicnnEmbedder::new()?.with_precision(mer_musicnn::Precision::F32))
         } else {
             None
         };
