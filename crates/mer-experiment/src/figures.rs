@@ -60,8 +60,8 @@ fn draw_mesh(chart: &mut Chart<'_, '_>, axes: &Axes<'_>) -> std::result::Result<
 }
 
 /// Draws the legend box every figure uses at `position`.
-fn draw_legend(
-    chart: &mut Chart<'_, '_>,
+fn draw_legend<'a, 'b: 'a>(
+    chart: &mut Chart<'a, 'b>,
     position: SeriesLabelPosition,
     font: u32,
 ) -> std::result::Result<(), String> {
