@@ -726,7 +726,9 @@ mod tests {
     fn run(model: &str, seed: u64, offset: f32) -> RunRecord {
         let clips = (0..2)
             .map(|c| {
-                let a: Vec<f32> = (0..6).map(|k| 0.1 * k as f32 - 0.2 + 0.1 * c as f32).collect();
+                let a: Vec<f32> = (0..6)
+                    .map(|k| 0.1 * k as f32 - 0.2 + 0.1 * c as f32)
+                    .collect();
                 let v: Vec<f32> = a.iter().map(|x| -x).collect();
                 let shift = |s: &[f32]| s.iter().map(|x| x + offset).collect::<Vec<f32>>();
                 let (pa, pv) = (shift(&a), shift(&v));

@@ -233,7 +233,11 @@ pub fn pooled<'a>(clips: impl Iterator<Item = &'a ClipResult>) -> EvalMetrics {
 /// whether higher is better, and the metrics it averages (per seed).
 const RANKINGS: [(&str, bool, &[&str]); 3] = [
     ("mean of RMSE A and V", false, &["RMSE A", "RMSE V"]),
-    ("mean of static r A and V", true, &["static r A", "static r V"]),
+    (
+        "mean of static r A and V",
+        true,
+        &["static r A", "static r V"],
+    ),
     ("4Q accuracy", true, &["4Q acc"]),
 ];
 

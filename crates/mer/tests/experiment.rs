@@ -314,16 +314,24 @@ fn deam_opensmile_and_musicnn_feature_sets_run_in_an_experiment() {
                 .to_string_lossy()
                 .starts_with(&format!("{features}__"))
         }) {
-            let rec: serde_json::Value = serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap();
+            let rec: serde_json::Value =
+                serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap();
             assert_eq!(rec["status"], "ok", "{rec}");
             assert_eq!(rec["params"], 2 * (n + 1), "{features}: {}", p.display());
             test_clips += rec["n_test"].as_u64().unwrap();
             assert!(rec["metrics"]["dynamic_arousal"]["songs"].as_u64().unwrap() > 0);
         }
-        assert_eq!(test_clips, ids.len() as u64, "{features}: every song tested once");
+        assert_eq!(
+            test_clips,
+            ids.len() as u64,
+            "{features}: every song tested once"
+        );
     }
     let md = std::fs::read_to_string(out.join("sets/report.md")).unwrap();
-    for row in ["| deam-opensmile | ridge | 10 | 1 |", "| musicnn | ridge | 10 | 1 |"] {
+    for row in [
+        "| deam-opensmile | ridge | 10 | 1 |",
+        "| musicnn | ridge | 10 | 1 |",
+    ] {
         assert!(md.contains(row), "{md}");
     }
 }
