@@ -814,7 +814,7 @@ mod tests {
         ];
         let v = verdict(&rows(&runs, 1), 2).unwrap();
         // a: 0.15 ± 0.071, b: 0.16 ± 0.028: a wins by 0.01, less than either sd.
-        assert!(v.contains("+0.0100 (sd 0.0707 / 0.0283, n 2 / 2);"), "{v}");
+        assert!(v.contains("+0.0100 (sd 0.0707 / 0.0283, n 2 / 2)."), "{v}");
         assert!(!v.contains("> sd)"), "{v}");
     }
 
