@@ -2,18 +2,18 @@
 //! model with ± sd bands, predicted vs annotated arousal/valence over time, and the
 //! valence–arousal plane.
 
-use std::sync::Once;
-
 use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::runs::ClipResult;
 use crate::summary::Row;
 
-/// The font plotters measures text with (the SVG names `sans-serif`; the browser draws it).
-static FONT: &[u8] = include_bytes!("../../mer-predict/assets/DejaVuSans.ttf");
-const FONT_NAME: &str = "sans-serif";
+// The font plotters measures text with: mer-predict's copy (the SVG names `sans-serif`; the
+// browser draws it).
+use mer_predict::plot::{FONT_NAME, register_font};
+
 const AROUSAL: RGBColor = RGBColor(214, 39, 40);
 const VALENCE: RGBColor = RGBColor(31, 119, 180);
 /// Tableau 10: one colour per model.
@@ -30,13 +30,54 @@ const PALETTE: [RGBColor; 10] = [
     RGBColor(23, 190, 207),
 ];
 
-fn register_font() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
-        // A valid TrueType file; a failure would only lose text.
-        let _ = plotters::style::register_font(FONT_NAME, FontStyle::Normal, FONT);
-        let _ = plotters::style::register_font(FONT_NAME, FontStyle::Bold, FONT);
-    });
+/// A chart of the report: f64 × f64 axes on an SVG.
+type Chart<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// How a chart's axes are labelled.
+struct Axes<'s> {
+    x_desc: &'s str,
+    y_desc: &'s str,
+    /// Tick label font size (axis descriptions are one point larger).
+    font: u32,
+    /// Label x as whole numbers, about this many ticks (None: plotters' default labels).
+    whole_x: Option<usize>,
+}
+
+/// Draws the grid every figure uses: light lines, the axis descriptions and their fonts.
+fn draw_mesh(chart: &mut Chart<'_, '_>, axes: &Axes<'_>) -> std::result::Result<(), String> {
+    let whole = |x: &f64| format!("{x:.0}");
+    let mut mesh = chart.configure_mesh();
+    mesh.x_desc(axes.x_desc)
+        .y_desc(axes.y_desc)
+        .label_style((FONT_NAME, axes.font))
+        .axis_desc_style((FONT_NAME, axes.font + 1))
+        .light_line_style(WHITE)
+        .bold_line_style(RGBColor(225, 225, 225));
+    if let Some(n) = axes.whole_x {
+        mesh.x_labels(n).x_label_formatter(&whole);
+    }
+    mesh.draw().map_err(|e| e.to_string())
+}
+
+/// Draws the legend box every figure uses at `position`.
+fn draw_legend<'a, 'b: 'a>(
+    chart: &mut Chart<'a, 'b>,
+    position: SeriesLabelPosition,
+    font: u32,
+) -> std::result::Result<(), String> {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .label_font((FONT_NAME, font))
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.3))
+        .draw()
+        .map_err(|e| e.to_string())
+}
+
+/// A legend key: a short line in `style`.
+fn key_line(style: ShapeStyle) -> impl Fn((i32, i32)) -> PathElement<(i32, i32)> {
+    move |(x, y)| PathElement::new(vec![(x, y), (x + 22, y)], style)
 }
 
 /// Colour of the `i`-th model.
@@ -116,18 +157,15 @@ pub fn metric_vs_length(
                 .y_label_area_size(58)
                 .build_cartesian_2d(x0..x1, y0..y1)
                 .map_err(|e| e.to_string())?;
-            chart
-                .configure_mesh()
-                .x_desc("sequence length L (frames at 2 Hz)")
-                .x_labels(12)
-                .x_label_formatter(&|x| format!("{x:.0}"))
-                .y_desc(format!("{metric} (mean ± sd over seeds)"))
-                .label_style((FONT_NAME, 14))
-                .axis_desc_style((FONT_NAME, 15))
-                .light_line_style(WHITE)
-                .bold_line_style(RGBColor(225, 225, 225))
-                .draw()
-                .map_err(|e| e.to_string())?;
+            draw_mesh(
+                &mut chart,
+                &Axes {
+                    x_desc: "sequence length L (frames at 2 Hz)",
+                    y_desc: &format!("{metric} (mean ± sd over seeds)"),
+                    font: 14,
+                    whole_x: Some(12),
+                },
+            )?;
             for (mi, model) in models.iter().enumerate() {
                 let color = model_color(mi);
                 let mut pts: Vec<(f64, f64, f64)> = rows
@@ -157,9 +195,7 @@ pub fn metric_vs_length(
                     .map_err(|e| e.to_string())?;
                 let line: Vec<(f64, f64)> = pts.iter().map(|&(x, m, _)| (x, m)).collect();
                 let style = color.stroke_width(3);
-                let legend = move |(x, y): (i32, i32)| {
-                    PathElement::new(vec![(x, y), (x + 22, y)], color.stroke_width(3))
-                };
+                let legend = key_line(style);
                 if flat {
                     chart
                         .draw_series(DashedLineSeries::new(line, 10, 6, style))
@@ -177,14 +213,7 @@ pub fn metric_vs_length(
                         .map_err(|e| e.to_string())?;
                 }
             }
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::UpperRight)
-                .label_font((FONT_NAME, 13))
-                .background_style(WHITE.mix(0.85))
-                .border_style(BLACK.mix(0.3))
-                .draw()
-                .map_err(|e| e.to_string())?;
+            draw_legend(&mut chart, SeriesLabelPosition::UpperRight, 13)?;
         }
         Ok(())
     })
@@ -211,17 +240,15 @@ pub fn series(clips: &[&ClipResult], title: &str) -> Result<String> {
                 // Room on the right for the legend, clear of the lines.
                 .build_cartesian_2d(0.0..t1 * 1.22, -1.0f64..1.0)
                 .map_err(|e| e.to_string())?;
-            chart
-                .configure_mesh()
-                .x_desc("time from the first rated frame (s)")
-                .x_label_formatter(&|x| format!("{x:.0}"))
-                .y_desc("value [-1, 1]")
-                .label_style((FONT_NAME, 13))
-                .axis_desc_style((FONT_NAME, 14))
-                .light_line_style(WHITE)
-                .bold_line_style(RGBColor(225, 225, 225))
-                .draw()
-                .map_err(|e| e.to_string())?;
+            draw_mesh(
+                &mut chart,
+                &Axes {
+                    x_desc: "time from the first rated frame (s)",
+                    y_desc: "value [-1, 1]",
+                    font: 13,
+                    whole_x: Some(10),
+                },
+            )?;
             let pts = |v: &[f32]| -> Vec<(f64, f64)> {
                 v.iter()
                     .enumerate()
@@ -233,43 +260,26 @@ pub fn series(clips: &[&ClipResult], title: &str) -> Result<String> {
                     (a, AROUSAL, "arousal annotated"),
                     (v, VALENCE, "valence annotated"),
                 ] {
+                    let style = color.mix(0.75).stroke_width(2);
                     chart
-                        .draw_series(DashedLineSeries::new(
-                            pts(s),
-                            7,
-                            4,
-                            color.mix(0.75).stroke_width(2),
-                        ))
+                        .draw_series(DashedLineSeries::new(pts(s), 7, 4, style))
                         .map_err(|e| e.to_string())?
                         .label(label)
-                        .legend(move |(x, y)| {
-                            PathElement::new(
-                                vec![(x, y), (x + 22, y)],
-                                color.mix(0.75).stroke_width(2),
-                            )
-                        });
+                        .legend(key_line(style));
                 }
             }
             for (s, color, label) in [
                 (&p.arousal, AROUSAL, "arousal predicted"),
                 (&p.valence, VALENCE, "valence predicted"),
             ] {
+                let style = color.stroke_width(3);
                 chart
-                    .draw_series(LineSeries::new(pts(s), color.stroke_width(3)))
+                    .draw_series(LineSeries::new(pts(s), style))
                     .map_err(|e| e.to_string())?
                     .label(label)
-                    .legend(move |(x, y)| {
-                        PathElement::new(vec![(x, y), (x + 22, y)], color.stroke_width(3))
-                    });
+                    .legend(key_line(style));
             }
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::UpperRight)
-                .label_font((FONT_NAME, 12))
-                .background_style(WHITE.mix(0.85))
-                .border_style(BLACK.mix(0.3))
-                .draw()
-                .map_err(|e| e.to_string())?;
+            draw_legend(&mut chart, SeriesLabelPosition::UpperRight, 12)?;
         }
         Ok(())
     })
@@ -293,16 +303,15 @@ pub fn va_plane(clips: &[&ClipResult], title: &str) -> Result<String> {
             .y_label_area_size(54)
             .build_cartesian_2d(-1.0f64..1.0, -1.0f64..1.0)
             .map_err(|e| e.to_string())?;
-        chart
-            .configure_mesh()
-            .x_desc("valence")
-            .y_desc("arousal")
-            .label_style((FONT_NAME, 13))
-            .axis_desc_style((FONT_NAME, 15))
-            .light_line_style(WHITE)
-            .bold_line_style(RGBColor(225, 225, 225))
-            .draw()
-            .map_err(|e| e.to_string())?;
+        draw_mesh(
+            &mut chart,
+            &Axes {
+                x_desc: "valence",
+                y_desc: "arousal",
+                font: 13,
+                whole_x: None,
+            },
+        )?;
         for line in [[(-1.0, 0.0), (1.0, 0.0)], [(0.0, -1.0), (0.0, 1.0)]] {
             chart
                 .draw_series(LineSeries::new(line, BLACK.mix(0.4).stroke_width(1)))
@@ -363,14 +372,7 @@ pub fn va_plane(clips: &[&ClipResult], title: &str) -> Result<String> {
                 .label("prediction (joined to its rating)")
                 .legend(|(x, y)| Circle::new((x + 10, y), 4, RGBColor(255, 127, 14).filled()));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .label_font((FONT_NAME, 12))
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.3))
-            .draw()
-            .map_err(|e| e.to_string())?;
+        draw_legend(&mut chart, SeriesLabelPosition::LowerRight, 12)?;
         Ok(())
     })
 }

@@ -27,13 +27,22 @@ fn write(path: &Path, bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
-/// `mean ± sd`; with one seed `mean ± –` (no spread to show).
-fn ms(m: Option<&MeanSd>) -> String {
-    match m {
-        None => "–".into(),
-        Some(m) if m.n < 2 => format!("{:.3} ± –", m.mean),
-        Some(m) => format!("{:.3} ± {:.3}", m.mean, m.sd),
+/// `mean ± sd`; with one seed `mean ± –` (no spread to show). A value over fewer seeds than
+/// the grid's `seeds` says so, `(n=2)`, so that cells over different seed counts are never
+/// compared silently.
+fn ms(m: Option<&MeanSd>, seeds: usize) -> String {
+    let Some(m) = m else {
+        return "–".into();
+    };
+    let mut s = if m.n < 2 {
+        format!("{:.3} ± –", m.mean)
+    } else {
+        format!("{:.3} ± {:.3}", m.mean, m.sd)
+    };
+    if m.n < seeds {
+        let _ = write!(s, " (n={})", m.n);
     }
+    s
 }
 
 fn protocol_text(exp: &Experiment) -> String {
@@ -82,30 +91,39 @@ fn best_per_column(rows: &[Row], cols: &[&'static str]) -> Vec<Option<usize>> {
         .collect()
 }
 
-/// The verdict: the best configuration, its margin over the runner-up and over the best of
-/// each other model.
-fn verdict(rows: &[Row]) -> Option<String> {
+/// The verdict: the best configuration and its margin over the best of each other model,
+/// each with the seed spread (sd) of the ranking measure and the seeds (n) it is over, and
+/// whether the margin exceeds the larger of the two sds.
+fn verdict(rows: &[Row], seeds: usize) -> Option<String> {
     let (what, higher, v) = ranking(rows)?;
     let b = best_row(rows)?;
     let best = &rows[b];
     let cols = columns(rows);
     let vals: Vec<String> = cols
         .iter()
-        .filter_map(|c| best.values.get(c).map(|m| format!("{c} {}", ms(Some(m)))))
+        .filter_map(|c| {
+            best.values
+                .get(c)
+                .map(|m| format!("{c} {}", ms(Some(m), seeds)))
+        })
         .collect();
+    let bm = v[b]?;
     let mut s = format!(
-        "Best by {what}: **{} at L = {} on {}** ({} seeds): {}.",
+        "Best by {what}: **{} at L = {} on {}** ({} of {seeds} seeds; {what} {}): {}.",
         best.key.model,
         best.key.seq_len,
         best.key.features,
         best.seeds.len(),
+        ms(Some(&bm), 0),
         vals.join(", ")
     );
-    let bv = v[b].unwrap_or(f64::NAN);
+    let bv = bm.mean;
     // The best configuration of every other model, by the same measure.
     let mut others: Vec<(usize, f64)> = Vec::new();
     for (i, r) in rows.iter().enumerate() {
-        let Some(x) = v[i] else { continue };
+        let Some(x) = v[i].map(|m| m.mean) else {
+            continue;
+        };
         if r.key.model == best.key.model {
             continue;
         }
@@ -126,14 +144,33 @@ fn verdict(rows: &[Row]) -> Option<String> {
         }
     });
     if !others.is_empty() {
-        s += " Margin over the best of each other model (same measure; positive = the winner is better):";
+        s += " Margin over the best of each other model (same measure; positive = the winner is \
+              better; sd = the seed spread of the measure, winner / other; n = seeds, winner / \
+              other; \"> sd\" when the margin exceeds both sds):";
         for (i, x) in others {
             let r = &rows[i];
             let d = if higher { bv - x } else { x - bv };
+            let om = v[i].unwrap_or(bm);
+            let sd = |m: &MeanSd| {
+                if m.n < 2 {
+                    "–".to_string()
+                } else {
+                    format!("{:.4}", m.sd)
+                }
+            };
+            let clear = bm.n > 1 && om.n > 1 && d > bm.sd.max(om.sd);
             let _ = write!(
                 s,
-                " {} (L = {}, {}) {:+.4};",
-                r.key.model, r.key.seq_len, r.key.features, d
+                " {} (L = {}, {}) {:+.4} (sd {} / {}, n {} / {}{});",
+                r.key.model,
+                r.key.seq_len,
+                r.key.features,
+                d,
+                sd(&bm),
+                sd(&om),
+                bm.n,
+                om.n,
+                if clear { ", > sd" } else { "" }
             );
         }
         s.pop();
@@ -243,6 +280,7 @@ fn summary_csv(rows: &[Row]) -> Result<Vec<u8>> {
     for m in METRICS {
         head.push(format!("{} mean", m.name));
         head.push(format!("{} sd", m.name));
+        head.push(format!("{} n", m.name));
     }
     w.write_record(&head).map_err(csv_err)?;
     for r in rows {
@@ -261,6 +299,7 @@ fn summary_csv(rows: &[Row]) -> Result<Vec<u8>> {
             let v = r.values.get(m.name);
             row.push(v.map(|v| format!("{:.5}", v.mean)).unwrap_or_default());
             row.push(v.map(|v| format!("{:.5}", v.sd)).unwrap_or_default());
+            row.push(v.map(|v| v.n.to_string()).unwrap_or_default());
         }
         w.write_record(&row).map_err(csv_err)?;
     }
@@ -452,13 +491,14 @@ pub fn write_report(
             ),
         ),
     ];
-    let verdict = verdict(&rows);
+    let n_seeds = exp.seeds().len();
+    let verdict = verdict(&rows, n_seeds);
     let metric_note = "Mean ± sd over seeds (sample sd). Per seed, the metrics are those of all \
         its test clips pooled over folds, as MediaEval 2015 reports them: RMSE and Pearson r per \
         song, averaged over songs (dynamic, 2 Hz), Lin's CCC per song likewise; static r over \
         clips (static rating, or the mean of the dynamic ratings); 4Q accuracy of the predicted \
         song mean's quadrant. Best of each column in bold. A seed counts once all its folds \
-        finished.";
+        finished; a value over fewer seeds than the grid has is marked with its count, (n=2).";
 
     // --- Markdown ---
     let mut md = format!("# {}\n\n{}\n\n", exp.name, exp.description);
@@ -492,7 +532,7 @@ pub fn write_report(
             r.seeds.len()
         );
         for (ci, c) in cols.iter().enumerate() {
-            let cell = ms(r.values.get(c));
+            let cell = ms(r.values.get(c), n_seeds);
             if best[ci] == Some(i) {
                 let _ = write!(md, " **{cell}** |");
             } else {
@@ -590,7 +630,7 @@ pub fn write_report(
             } else {
                 ""
             };
-            let _ = write!(h, "<td{class}>{}</td>", ms(r.values.get(c)));
+            let _ = write!(h, "<td{class}>{}</td>", ms(r.values.get(c), n_seeds));
         }
         h += "</tr>\n";
     }
@@ -673,4 +713,146 @@ pub fn write_report(
     write(&dir.join("report.md"), md.as_bytes())?;
     write(&dir.join("report.html"), h.as_bytes())?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runs::RunKey;
+    use mer_model::Prediction;
+
+    /// A finished run of `model` whose predictions are the ratings shifted by `offset` (so
+    /// its per-song RMSE is `offset`), on two clips with dynamic ratings.
+    fn run(model: &str, seed: u64, offset: f32) -> RunRecord {
+        let clips = (0..2)
+            .map(|c| {
+                let a: Vec<f32> = (0..6)
+                    .map(|k| 0.1 * k as f32 - 0.2 + 0.1 * c as f32)
+                    .collect();
+                let v: Vec<f32> = a.iter().map(|x| -x).collect();
+                let shift = |s: &[f32]| s.iter().map(|x| x + offset).collect::<Vec<f32>>();
+                let (pa, pv) = (shift(&a), shift(&v));
+                let mean = |s: &[f32]| s.iter().sum::<f32>() / s.len() as f32;
+                ClipResult {
+                    id: format!("deam/{c}"),
+                    prediction: Prediction {
+                        static_av: [mean(&pa), mean(&pv)],
+                        arousal: pa,
+                        valence: pv,
+                    },
+                    dynamic: Some((a, v)),
+                    static_av: None,
+                    quadrant: None,
+                }
+            })
+            .collect();
+        RunRecord {
+            key: RunKey {
+                features: "logmel".into(),
+                model: model.into(),
+                seq_len: 10,
+                seed,
+                fold: 0,
+            },
+            fingerprint: String::new(),
+            status: RunStatus::Ok,
+            error: None,
+            metrics: None,
+            params: Some(10),
+            n_train: 4,
+            n_test: 2,
+            epochs: 1,
+            best_epoch: 1,
+            train_s: 1.0,
+            wall_s: 1.0,
+            git_commit: "test".into(),
+            finished_unix_s: 0,
+            clips,
+        }
+    }
+
+    /// Model `a` over seeds 1–3 (RMSE 0.10, 0.11, 0.12), model `b` over seeds 1–2 only
+    /// (0.30, 0.33): b's cells say n=2, a's do not, and the verdict names both counts.
+    fn uneven() -> Vec<RunRecord> {
+        vec![
+            run("a", 1, 0.10),
+            run("a", 2, 0.11),
+            run("a", 3, 0.12),
+            run("b", 1, 0.30),
+            run("b", 2, 0.33),
+        ]
+    }
+
+    #[test]
+    fn cells_over_fewer_seeds_than_the_grid_show_their_n() {
+        let rows = rows(&uneven(), 1);
+        let (a, b) = (&rows[0], &rows[1]);
+        assert_eq!((a.key.model.as_str(), b.key.model.as_str()), ("a", "b"));
+        assert_eq!(ms(a.values.get("RMSE A"), 3), "0.110 ± 0.010");
+        assert_eq!(ms(b.values.get("RMSE A"), 3), "0.315 ± 0.021 (n=2)");
+        assert_eq!(ms(b.values.get("RMSE V"), 2), "0.315 ± 0.021");
+        let one = MeanSd::of(&[0.5]).unwrap();
+        assert_eq!(ms(Some(&one), 3), "0.500 ± – (n=1)");
+        assert_eq!(ms(None, 3), "–");
+
+        let v = verdict(&rows, 3).unwrap();
+        assert!(v.contains("**a at L = 10 on logmel** (3 of 3 seeds"), "{v}");
+        // Margin 0.315 − 0.110, far beyond both seed spreads (0.010, 0.021).
+        assert!(
+            v.contains("b (L = 10, logmel) +0.2050 (sd 0.0100 / 0.0212, n 3 / 2, > sd)"),
+            "{v}"
+        );
+    }
+
+    #[test]
+    fn a_margin_within_the_seed_spread_is_not_called_clear() {
+        let runs = vec![
+            run("a", 1, 0.10),
+            run("a", 2, 0.20),
+            run("b", 1, 0.14),
+            run("b", 2, 0.18),
+        ];
+        let v = verdict(&rows(&runs, 1), 2).unwrap();
+        // a: 0.15 ± 0.071, b: 0.16 ± 0.028: a wins by 0.01, less than either sd.
+        assert!(v.contains("+0.0100 (sd 0.0707 / 0.0283, n 2 / 2)."), "{v}");
+        assert!(!v.contains("> sd)"), "{v}");
+    }
+
+    #[test]
+    fn the_written_report_marks_the_seed_count_of_each_cell() {
+        let tmp = tempfile::tempdir().unwrap();
+        let exp: Experiment = serde_json::from_value(serde_json::json!({
+            "name": "uneven", "data": ["deam=x"], "protocol": "kfold", "folds": 1,
+            "features": "logmel", "models": ["a", "b"], "seq_lens": [10], "seeds": [1, 2, 3]
+        }))
+        .unwrap();
+        let info = ReportInfo {
+            command: "mer experiment uneven.json".into(),
+            grid_total: 6,
+        };
+        write_report(tmp.path(), &exp, &uneven(), &info).unwrap();
+        let md = std::fs::read_to_string(tmp.path().join("report.md")).unwrap();
+        let row_b = md
+            .lines()
+            .find(|l| l.starts_with("| logmel | b | 10 |"))
+            .unwrap();
+        assert!(row_b.starts_with("| logmel | b | 10 | 2 |"), "{row_b}");
+        assert!(row_b.contains("0.315 ± 0.021 (n=2)"), "{row_b}");
+        let row_a = md
+            .lines()
+            .find(|l| l.starts_with("| logmel | a | 10 |"))
+            .unwrap();
+        assert!(!row_a.contains("(n="), "{row_a}");
+        let html = std::fs::read_to_string(tmp.path().join("report.html")).unwrap();
+        assert!(html.contains("<td>0.315 ± 0.021 (n=2)</td>"), "{html}");
+        let csv = std::fs::read_to_string(tmp.path().join("summary.csv")).unwrap();
+        let head: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+        let col = head.iter().position(|h| *h == "RMSE A n").unwrap();
+        let ns: Vec<&str> = csv
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').nth(col).unwrap())
+            .collect();
+        assert_eq!(ns, ["3", "2"]);
+    }
 }

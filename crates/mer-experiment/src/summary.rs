@@ -229,41 +229,51 @@ pub fn pooled<'a>(clips: impl Iterator<Item = &'a ClipResult>) -> EvalMetrics {
     metrics_of(&refs, &preds)
 }
 
+/// The measures that can rank configurations, first that the data has wins: its name,
+/// whether higher is better, and the metrics it averages (per seed).
+const RANKINGS: [(&str, bool, &[&str]); 3] = [
+    ("mean of RMSE A and V", false, &["RMSE A", "RMSE V"]),
+    (
+        "mean of static r A and V",
+        true,
+        &["static r A", "static r V"],
+    ),
+    ("4Q accuracy", true, &["4Q acc"]),
+];
+
 /// The metric that ranks configurations: dynamic RMSE (mean of A and V) when the data has
-/// dynamic labels, else static r (mean of A and V), else 4Q accuracy. Returns the value of a
-/// row (lower is better for RMSE; the bool says whether higher is better).
-pub fn ranking(rows: &[Row]) -> Option<(&'static str, bool, Vec<Option<f64>>)> {
-    let pair = |a: &str, b: &str| -> Vec<Option<f64>> {
-        rows.iter()
-            .map(|r| match (r.values.get(a), r.values.get(b)) {
-                (Some(x), Some(y)) => Some((x.mean + y.mean) / 2.0),
-                _ => None,
+/// dynamic labels, else static r (mean of A and V), else 4Q accuracy. Returns its name,
+/// whether higher is better, and per row its mean ± sd over the row's seeds (the measure is
+/// taken per seed, so the sd is the seed spread of the measure itself; `n` = seeds).
+pub fn ranking(rows: &[Row]) -> Option<(&'static str, bool, Vec<Option<MeanSd>>)> {
+    RANKINGS.iter().find_map(|&(what, higher, names)| {
+        let ms: Vec<&Metric> = names.iter().filter_map(|n| metric(n)).collect();
+        let v: Vec<Option<MeanSd>> = rows
+            .iter()
+            .map(|r| {
+                let per_seed: Vec<f64> = r
+                    .seeds
+                    .iter()
+                    .filter_map(|s| {
+                        let x: Option<Vec<f64>> = ms.iter().map(|m| (m.get)(&s.metrics)).collect();
+                        x.map(|x| x.iter().sum::<f64>() / x.len() as f64)
+                    })
+                    .collect();
+                MeanSd::of(&per_seed)
             })
-            .collect()
-    };
-    let any = |v: &Vec<Option<f64>>| v.iter().any(Option::is_some);
-    let rmse = pair("RMSE A", "RMSE V");
-    if any(&rmse) {
-        return Some(("mean of RMSE A and V", false, rmse));
-    }
-    let sr = pair("static r A", "static r V");
-    if any(&sr) {
-        return Some(("mean of static r A and V", true, sr));
-    }
-    let q: Vec<Option<f64>> = rows
-        .iter()
-        .map(|r| r.values.get("4Q acc").map(|x| x.mean))
-        .collect();
-    any(&q).then_some(("4Q accuracy", true, q))
+            .collect();
+        v.iter().any(Option::is_some).then_some((what, higher, v))
+    })
 }
 
 /// Index of the best row under [`ranking`].
 pub fn best_row(rows: &[Row]) -> Option<usize> {
     let (_, higher, v) = ranking(rows)?;
+    let mean = |i: usize| v[i].map_or(f64::NAN, |m| m.mean);
     (0..rows.len())
-        .filter(|&i| v[i].is_some_and(f64::is_finite))
+        .filter(|&i| mean(i).is_finite())
         .max_by(|&a, &b| {
-            let (x, y) = (v[a].unwrap_or(f64::NAN), v[b].unwrap_or(f64::NAN));
+            let (x, y) = (mean(a), mean(b));
             if higher {
                 x.total_cmp(&y)
             } else {

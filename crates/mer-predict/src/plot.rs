@@ -41,12 +41,17 @@ impl PlotFormat {
 
 /// Plot size, pixels.
 const SIZE: (u32, u32) = (1400, 600);
-static FONT: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");
-const FONT_NAME: &str = "sans-serif";
+/// DejaVu Sans (`assets/DejaVuSans.ttf`, licence beside it), the one copy of the font the
+/// workspace's plots measure text with; other crates register it with [`register_font`].
+pub static FONT: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");
+/// The family name [`register_font`] registers [`FONT`] under (SVG output names it; the
+/// browser draws it with its own sans-serif).
+pub const FONT_NAME: &str = "sans-serif";
 const AROUSAL: RGBColor = RGBColor(214, 39, 40);
 const VALENCE: RGBColor = RGBColor(31, 119, 180);
 
-fn register_font() {
+/// Registers [`FONT`] with plotters as [`FONT_NAME`] (normal and bold), once per process.
+pub fn register_font() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         // The embedded font is a valid TrueType file; a failure would only lose text.

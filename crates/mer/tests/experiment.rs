@@ -43,9 +43,8 @@ fn wav(path: &Path, secs: f32, seed: u32) {
 }
 
 /// DEAM's official layout from the shared data's real annotation files, with generated audio
-/// (17 s: the ratings start at 15 s) for the development ids `dev` plus song 13 (audio but
-/// not listed: must not be trained on) and the 58 evaluation songs 2001–2058.
-fn deam_fixture(data: &Path, root: &Path, dev: &[u32]) {
+/// (17 s: the ratings start at 15 s) for the song ids `audio`.
+fn deam_fixture(data: &Path, root: &Path, audio: &[u32]) {
     let ann = root.join("annotations/annotations averaged per song");
     let dynamic = ann.join("dynamic (per second annotations)");
     std::fs::create_dir_all(&dynamic).unwrap();
@@ -72,13 +71,33 @@ fn deam_fixture(data: &Path, root: &Path, dev: &[u32]) {
         )
         .unwrap();
     }
-    for &id in dev
-        .iter()
-        .chain(&[13])
-        .chain(&(2001..=2058).collect::<Vec<u32>>())
-    {
+    for &id in audio {
         wav(&root.join(format!("MEMD_audio/{id}.wav")), 17.0, id);
     }
+}
+
+/// DEAM's `features/<id>.csv` for a 17 s song in the published format (`;`-separated,
+/// `frameTime` first, 260 columns, one row per 0.5 s), its values a function of the song's
+/// tone parameters and time (DEAM's real files are not in the shared data).
+fn deam_features_file(root: &Path, id: u32) {
+    let dir = root.join("features");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut text = String::from("frameTime");
+    for k in 0..260 {
+        text += &format!(";f{k}");
+    }
+    text.push('\n');
+    let (f, amp) = ((id % 13) as f32, (id % 7) as f32);
+    for row in 0..34 {
+        let t = row as f32 * 0.5;
+        text += &format!("{t:.1}");
+        for k in 0..260 {
+            let v = amp * (0.1 * k as f32 + t * f).sin() + 0.01 * k as f32;
+            text += &format!(";{v:.4}");
+        }
+        text.push('\n');
+    }
+    std::fs::write(dir.join(format!("{id}.csv")), text).unwrap();
 }
 
 fn run_files(dir: &Path) -> Vec<PathBuf> {
@@ -98,7 +117,10 @@ fn mediaeval2015_trains_on_the_dev_list_and_tests_on_the_58_eval_songs() {
     let tmp = tempfile::tempdir().unwrap();
     let deam = tmp.path().join("DEAM");
     let dev = [2, 3, 4, 5, 7, 8, 10, 12];
-    deam_fixture(&data, &deam, &dev);
+    // The development ids, song 13 (audio but not listed: must not be trained on) and the 58
+    // evaluation songs 2001–2058.
+    let audio: Vec<u32> = dev.iter().copied().chain([13]).chain(2001..=2058).collect();
+    deam_fixture(&data, &deam, &audio);
     let list = tmp.path().join("dev.txt");
     std::fs::write(&list, "# development ids\n2 3 4 5\n7, 8, 10, 12\n").unwrap();
     let exp = tmp.path().join("me15.json");
@@ -249,4 +271,67 @@ fn a_killed_experiment_resumes_without_redoing_finished_runs() {
         &cache,
     );
     assert!(String::from_utf8_lossy(&o.stdout).contains("8 finished earlier, 0 done now"));
+}
+
+/// The spec's feature sets beyond log-mel run inside an experiment: `deam-opensmile` read
+/// from DEAM's `features/` (260 columns) and `musicnn` computed from the audio, each through
+/// a ridge (parameters = 2 × (features + 1), so the count proves which features it read).
+#[test]
+fn deam_opensmile_and_musicnn_feature_sets_run_in_an_experiment() {
+    let Some(data) = mer_audio::testdata::shared_data() else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let deam = tmp.path().join("DEAM");
+    let ids = [2, 3, 4, 5, 7, 8, 10, 12];
+    deam_fixture(&data, &deam, &ids);
+    for id in ids {
+        deam_features_file(&deam, id);
+    }
+    let exp = tmp.path().join("sets.json");
+    let spec = serde_json::json!({
+        "name": "sets", "data": [format!("deam={}", s(&deam))],
+        "protocol": "kfold", "folds": 2, "features": ["deam-opensmile", "musicnn"],
+        "models": ["ridge"], "seq_lens": [10], "seeds": [1]
+    });
+    std::fs::write(&exp, spec.to_string()).unwrap();
+    let out = tmp.path().join("results");
+    let o = mer(
+        &["experiment", s(&exp), "--out", s(&out)],
+        &tmp.path().join("cache"),
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let runs = run_files(&out.join("sets/runs"));
+    assert_eq!(runs.len(), 4, "{runs:?}");
+    for (features, n) in [
+        ("deam-opensmile", 260),
+        ("musicnn", mer_musicnn::EMBEDDING_DIM),
+    ] {
+        let mut test_clips = 0;
+        for p in runs.iter().filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with(&format!("{features}__"))
+        }) {
+            let rec: serde_json::Value =
+                serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap();
+            assert_eq!(rec["status"], "ok", "{rec}");
+            assert_eq!(rec["params"], 2 * (n + 1), "{features}: {}", p.display());
+            test_clips += rec["n_test"].as_u64().unwrap();
+            assert!(rec["metrics"]["dynamic_arousal"]["songs"].as_u64().unwrap() > 0);
+        }
+        assert_eq!(
+            test_clips,
+            ids.len() as u64,
+            "{features}: every song tested once"
+        );
+    }
+    let md = std::fs::read_to_string(out.join("sets/report.md")).unwrap();
+    for row in [
+        "| deam-opensmile | ridge | 10 | 1 |",
+        "| musicnn | ridge | 10 | 1 |",
+    ] {
+        assert!(md.contains(row), "{md}");
+    }
 }
