@@ -119,6 +119,17 @@ fn pearson(x: &[f64], y: &[f64]) -> f64 {
     mer_model::metrics::pearson(x, y)
 }
 
+/// How many clips the head learns quadrants from (4Q clips with their quadrant).
+/// [`fit_quadrant_head`] needs two per inner fold; with fewer, training leaves the head out
+/// and the quadrant stays the signs of the ridge's outputs (e.g. `mer train --preset default`
+/// on DEAM alone).
+pub fn quadrant_clips(examples: &[Example]) -> usize {
+    examples
+        .iter()
+        .filter(|e| e.quadrant.is_some() && dataset_of(&e.id) == "4q")
+        .count()
+}
+
 /// Chooses C, wm, T and τ by inner CV on `examples` (module docs) and fits the head on all of
 /// them, standardised by `standardizer` (the model's). `lambda` and `quadrant_weight`: the
 /// ridge recipe the head sits beside.

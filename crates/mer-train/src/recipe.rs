@@ -17,7 +17,7 @@ use mer_model::{
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, TrainError};
-use crate::quadrant::{QuadrantSearch, fit_quadrant_head};
+use crate::quadrant::{QuadrantSearch, fit_quadrant_head, quadrant_clips};
 use crate::shared::{Clip, SharedData};
 
 /// A dynamic series: (arousal, valence).
@@ -416,15 +416,16 @@ pub fn train_preset(preset: &Preset, examples: &[Example], progress: bool) -> Re
         }
         let (standardizer, ridge) =
             fit_weak_ridge(examples, rc.n_features, rc.lambda, preset.quadrant_weight)?;
+        let n_quadrant = quadrant_clips(examples);
         let head = match &preset.quadrant_head {
-            Some(search) => Some(fit_quadrant_head(
+            Some(search) if n_quadrant >= 2 * search.folds => Some(fit_quadrant_head(
                 examples,
                 &standardizer,
                 search,
                 rc.lambda,
                 preset.quadrant_weight,
             )?),
-            None => None,
+            _ => None,
         };
         let labelled = examples
             .iter()
@@ -445,6 +446,21 @@ pub fn train_preset(preset: &Preset, examples: &[Example], progress: bool) -> Re
             }),
         };
         let mut training = training;
+        if let (None, Some(search), Some(config)) = (
+            &head,
+            &preset.quadrant_head,
+            training.config.as_object_mut(),
+        ) {
+            config.insert(
+                "quadrant_head".into(),
+                serde_json::json!({
+                    "skipped": format!(
+                        "{n_quadrant} 4Q clips in training, the head needs {}: the quadrant is the signs of arousal/valence",
+                        2 * search.folds
+                    ),
+                }),
+            );
+        }
         if let (Some((_, choice)), Some(search), Some(config)) = (
             &head,
             &preset.quadrant_head,
