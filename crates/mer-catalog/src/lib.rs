@@ -27,7 +27,7 @@
 //! | `arousal` | float32 | number; empty / `null` on error | song-level arousal on [-1, 1] (mean of the 2 Hz series) |
 //! | `valence` | float32 | number; empty / `null` on error | song-level valence on [-1, 1] |
 //! | `quadrant` | uint8 | integer 1–4; empty / `null` on error | Russell quadrant: 1 A+V+, 2 A+V−, 3 A−V−, 4 A−V+ |
-//! | `confidence` | float32 | number; empty / `null` on error | share of the 0.5 s frames in the song's quadrant, [0, 1] |
+//! | `confidence` | float32 | number; empty / `null` on error | [0, 1]: the quadrant head's calibrated probability of `quadrant` (`default`); for models without a head (`fast`), the share of the 0.5 s frames in the song's quadrant |
 //! | `model` | utf8, not null | text | `default`, `fast`, or the model file as given |
 //! | `error` | utf8, not null | text | why the file has no values (one line naming it); empty when it worked |
 //! | `size` | int64 | integer | file size in bytes when catalogued (resume key); null if it could not be stat'ed |
