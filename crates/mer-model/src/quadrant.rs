@@ -146,9 +146,9 @@ impl crate::MerModel {
         )
     }
 
-    /// [`MerModel::predict`] with the quadrant head's rule applied (module docs): the series
-    /// are shifted so that their means are the decision's (arousal, valence). Without a head,
-    /// the prediction and `None`.
+    /// [`MerModel::predict`](crate::MerModel::predict) with the quadrant head's rule applied
+    /// (module docs): the series are shifted so that their means are the decision's (arousal,
+    /// valence). Without a head, the prediction and `None`.
     pub fn predict_with_quadrant(
         &self,
         features: &[f32],
