@@ -26,7 +26,7 @@ use std::path::PathBuf;
 use mer_data::{FeatureCache, Matrix};
 use mer_model::{Example, MerModel, load_model};
 use mer_musicnn::embed::{expand_strided, strided_frames};
-use mer_train::cv::fold_of_clip;
+use mer_train::cv::{fold_of_clip, static_scores};
 use mer_train::{Clip, Preset, SharedData, train_on_clips};
 
 /// `clip` with its embeddings as the stride-`k` embedder computes them.
@@ -57,29 +57,6 @@ fn series(model: &MerModel, preset: &Preset, clip: &Clip) -> (Vec<f32>, Vec<f32>
 
 fn mean(x: &[f32]) -> f32 {
     (x.iter().map(|&v| f64::from(v)).sum::<f64>() / x.len().max(1) as f64) as f32
-}
-
-/// MUSIFEAST r arousal, r valence, 4Q accuracy of static predictions `(clip, [a, v])`.
-fn metrics(data: &SharedData, held: &[(usize, [f32; 2])]) -> [f64; 3] {
-    let (mut pa, mut ta, mut pv, mut tv) = (vec![], vec![], vec![], vec![]);
-    let (mut ok, mut n) = (0usize, 0usize);
-    for &(i, p) in held {
-        let c = &data.clips[i];
-        if c.dataset == "musifeast"
-            && let Some(s) = c.static_av
-        {
-            pa.push(f64::from(p[0]));
-            ta.push(f64::from(s[0]));
-            pv.push(f64::from(p[1]));
-            tv.push(f64::from(s[1]));
-        }
-        if let Some(q) = c.quadrant {
-            n += 1;
-            ok += usize::from(Example::quadrant_of(p[0], p[1]) == q);
-        }
-    }
-    let r = mer_model::metrics::pearson;
-    [r(&pa, &ta), r(&pv, &tv), ok as f64 / n.max(1) as f64]
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -210,7 +187,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("| k | CV r A | CV r V | CV 4Q acc | holdout r A | holdout r V | holdout 4Q acc |");
     println!("|---|---|---|---|---|---|---|");
     for (si, (k, view)) in strides.iter().zip(&views).enumerate() {
-        let cv = metrics(&data, &held[si]);
+        let cv = static_scores(&data, held[si].iter().copied());
         let ho: Vec<(usize, [f32; 2])> = view
             .iter()
             .enumerate()
@@ -220,7 +197,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 (i, [mean(&a), mean(&v)])
             })
             .collect();
-        let ho = metrics(&data, &ho);
+        let ho = static_scores(&data, ho.iter().copied());
         println!(
             "| {k} | {:.4} | {:.4} | {:.4} | {:.4} | {:.4} | {:.4} |",
             cv[0], cv[1], cv[2], ho[0], ho[1], ho[2]

@@ -179,19 +179,16 @@ pub type HeldSeries = (String, Vec<f32>, Vec<f32>);
 /// Held-out static predictions of each clip: (clip index, [arousal, valence], series).
 pub(crate) type Held = Vec<(usize, [f32; 2], Option<(Vec<f32>, Vec<f32>)>)>;
 
-pub(crate) fn report(
-    name: &str,
+/// MUSIFEAST-17 Pearson r of arousal and of valence, and 4Q accuracy (quadrant of the static
+/// prediction vs the clip's), of held-out static predictions `(clip index, [arousal, valence])`.
+pub fn static_scores(
     data: &SharedData,
-    held: &Held,
-    folds: usize,
-    seconds: f64,
-) -> SharedCvReport {
-    let pearson = |x: &[f64], y: &[f64]| mer_model::metrics::pearson(x, y);
+    held: impl IntoIterator<Item = (usize, [f32; 2])>,
+) -> [f64; 3] {
     let (mut pa, mut ta, mut pv, mut tv) = (vec![], vec![], vec![], vec![]);
     let (mut correct, mut n4) = (0usize, 0usize);
-    let (mut ra, mut rv) = (vec![], vec![]);
-    for (i, p, series) in held {
-        let c = &data.clips[*i];
+    for (i, p) in held {
+        let c = &data.clips[i];
         if c.dataset == "musifeast"
             && let Some(s) = c.static_av
         {
@@ -204,6 +201,28 @@ pub(crate) fn report(
             n4 += 1;
             correct += usize::from(Example::quadrant_of(p[0], p[1]) == q);
         }
+    }
+    let pearson = mer_model::metrics::pearson::<f64>;
+    [
+        pearson(&pa, &ta),
+        pearson(&pv, &tv),
+        correct as f64 / n4.max(1) as f64,
+    ]
+}
+
+pub(crate) fn report(
+    name: &str,
+    data: &SharedData,
+    held: &Held,
+    folds: usize,
+    seconds: f64,
+) -> SharedCvReport {
+    let pearson = |x: &[f64], y: &[f64]| mer_model::metrics::pearson(x, y);
+    let [musifeast_r_arousal, musifeast_r_valence, fourq_accuracy] =
+        static_scores(data, held.iter().map(|(i, p, _)| (*i, *p)));
+    let (mut ra, mut rv) = (vec![], vec![]);
+    for (i, _, series) in held {
+        let c = &data.clips[*i];
         if let (Some((first, a, v)), Some((sa, sv))) = (&c.dynamic, series) {
             let n = a.len().min(sa.len().saturating_sub(*first));
             let f = |x: &[f32]| x.iter().map(|&y| f64::from(y)).collect::<Vec<_>>();
@@ -225,9 +244,9 @@ pub(crate) fn report(
     SharedCvReport {
         held_out,
         name: name.into(),
-        musifeast_r_arousal: pearson(&pa, &ta),
-        musifeast_r_valence: pearson(&pv, &tv),
-        fourq_accuracy: correct as f64 / n4.max(1) as f64,
+        musifeast_r_arousal,
+        musifeast_r_valence,
+        fourq_accuracy,
         dynamic_r_arousal: mean(&ra),
         dynamic_r_valence: mean(&rv),
         folds,
