@@ -137,6 +137,30 @@ impl fmt::Display for Quadrant {
     }
 }
 
+/// Latest time stamp a label file may carry: one week, in seconds. No recording is that long;
+/// a larger (or negative, or non-finite) stamp is a broken file, and would overflow the frame
+/// indices of [`DynamicAV::frames`].
+pub const MAX_TIME_S: f32 = 7.0 * 24.0 * 3600.0;
+
+/// Checks a series' time stamps before a [`DynamicAV`] is built from them: `start_s ≥ 0`,
+/// `hop_s > 0`, the last stamp `start_s + (len − 1) · hop_s ≤` [`MAX_TIME_S`], all finite.
+pub(crate) fn check_stamps(start_s: f32, hop_s: f32, len: usize) -> Result<(), ProblemKind> {
+    let last = start_s + hop_s * len.saturating_sub(1) as f32;
+    let ok = start_s.is_finite()
+        && hop_s.is_finite()
+        && start_s >= 0.0
+        && hop_s > 0.0
+        && last <= MAX_TIME_S;
+    if ok {
+        Ok(())
+    } else {
+        Err(ProblemKind::BadRow(format!(
+            "time stamps from {start_s} s every {hop_s} s ({len} values): they must be finite, \
+             start at 0 s or later and end by {MAX_TIME_S} s"
+        )))
+    }
+}
+
 /// Per-frame arousal/valence on [-1, 1], one value every `hop_s` seconds from `start_s`.
 /// See the module docs for which audio window a value describes.
 #[derive(Debug, Clone, PartialEq)]
@@ -178,7 +202,7 @@ impl DynamicAV {
     /// `first_frame() + i`. Slice a `[frames, features]` matrix with it to align features
     /// and labels (check `frames().end <= matrix.rows` first).
     pub fn frames(&self) -> std::ops::Range<usize> {
-        self.first_frame()..self.first_frame() + self.len()
+        self.first_frame()..self.first_frame().saturating_add(self.len())
     }
 
     /// Time stamp of value `i`, seconds.

@@ -32,8 +32,8 @@ mod table;
 
 pub use cache::{CacheEntry, FeatureCache, compute_all, default_cache_dir};
 pub use dataset::{
-    Dataset, DynamicAV, Format, Item, Labels, LoadOptions, Problem, ProblemKind, Quadrant, Scale,
-    StaticAV, Subset,
+    Dataset, DynamicAV, Format, Item, Labels, LoadOptions, MAX_TIME_S, Problem, ProblemKind,
+    Quadrant, Scale, StaticAV, Subset,
 };
 pub use error::DataError;
 pub use matrix::{FrameFeatures, read_deam_features};

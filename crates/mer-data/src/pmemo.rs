@@ -362,6 +362,7 @@ fn sample_labels(obj: &serde_json::Map<String, serde_json::Value>) -> Result<Lab
             "`dynamic.t` is not evenly spaced".into(),
         ));
     }
+    crate::dataset::check_stamps(times[0], hop, times.len())?;
     Ok(Labels {
         dynamic: Some(DynamicAV {
             start_s: times[0],

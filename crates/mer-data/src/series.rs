@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
+use crate::dataset::check_stamps;
 use crate::{Problem, ProblemKind};
 
 /// One good row of a long-format file.
@@ -65,6 +66,15 @@ pub(crate) fn group_long(
                     "time {} s after {} s: stamps must be unique and evenly spaced ({} s)",
                     w[1].time_s, w[0].time_s, hop
                 )),
+            });
+            continue;
+        }
+        if let Err(kind) = check_stamps(g[0].time_s, hop, g.len()) {
+            problems.push(Problem {
+                file: path.to_path_buf(),
+                line: Some(g[0].line),
+                id: Some(id.clone()),
+                kind,
             });
             continue;
         }

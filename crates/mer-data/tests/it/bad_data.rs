@@ -234,3 +234,41 @@ fn broken_optional_file_is_a_problem_not_a_failure() {
     let e = load(root, Format::Deam, &LoadOptions::default()).unwrap_err();
     assert!(e.to_string().contains("arousal_cont_std.csv:1"), "{e}");
 }
+
+/// Time stamps before 0 s or beyond a week (here 1e30 s, which would overflow the frame
+/// indices of `DynamicAV::frames`) are a problem of that series, at its first line; the
+/// other series load.
+#[test]
+fn out_of_range_time_stamps_are_problems() {
+    let Some(data) = shared() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    for name in ["a.mp3", "b.mp3", "c.mp3"] {
+        link(&data.join("deam-sample/audio/2.mp3"), &root.join(name));
+    }
+    write(
+        &root.join("m.csv"),
+        "path,time_s,arousal,valence\n\
+         a.mp3,15.0,0.1,0.2\na.mp3,15.5,0.1,0.2\n\
+         b.mp3,-0.5,0,0\nb.mp3,0.0,0,0\n\
+         c.mp3,1e30,0,0\n",
+    );
+    let ds = load_lenient(&root.join("m.csv"), Format::Manifest).unwrap();
+    let ids: Vec<&str> = ds.items.iter().map(|i| i.id.as_str()).collect();
+    assert_eq!(ids, ["a.mp3"], "{:#?}", ds.problems);
+    let frames = ds.items[0].labels.dynamic.as_ref().unwrap().frames();
+    assert_eq!(frames, 30..32);
+    let bad: Vec<(Option<&str>, Option<u64>)> = ds
+        .problems
+        .iter()
+        .map(|p| (p.id.as_deref(), p.line))
+        .collect();
+    assert_eq!(bad, [(Some("b.mp3"), Some(4)), (Some("c.mp3"), Some(6))]);
+    for p in &ds.problems {
+        let shown = p.to_string();
+        assert!(
+            shown.contains("m.csv") && shown.contains("time stamps"),
+            "{shown}"
+        );
+    }
+}
