@@ -9,11 +9,11 @@
 //!
 //! | bytes | content |
 //! |---|---|
-//! | 8 | magic `MERFEAT2` |
+//! | 8 | magic `MERFEAT3` |
 //! | 8 | rows (u64) |
 //! | 8 | cols (u64) |
 //! | 8 | bytes of the warnings text (u64) |
-//! | 32 | SHA-256 of the payload and the warnings text |
+//! | 32 | SHA-256 of the three numbers above (their 24 bytes), the payload and the warnings text |
 //! | 4·rows·cols | payload, f32, row-major `[frames, features]` |
 //! | as given | the decoder's warnings of the computation, UTF-8, one per line |
 //!
@@ -24,6 +24,11 @@
 //! same folder, rename; no fsync, see [`FeatureCache::put`]), so a reader never sees a half-written entry and parallel
 //! writers of one key each leave a whole one (the last rename wins; both hold the same values). An entry whose length, magic or
 //! checksum is wrong (truncated, bit-flipped) is treated as absent and recomputed.
+//!
+//! Entries of the previous version (`MERFEAT2`, whose checksum left out the rows, columns and
+//! text length, so a flipped header bit that kept the length consistent went unseen: e.g.
+//! rows and columns swapped) are still read, so that existing caches stay valid; new entries
+//! are always written as `MERFEAT3`.
 
 use std::fmt::Display;
 use std::io::{Read, Write};
@@ -37,7 +42,9 @@ use mer_io::{AtomicFile, Overwrite};
 
 use crate::{DataError, Item};
 
-const MAGIC: &[u8; 8] = b"MERFEAT2";
+const MAGIC: &[u8; 8] = b"MERFEAT3";
+/// The previous version: same layout, the checksum over payload and text only.
+const MAGIC_V2: &[u8; 8] = b"MERFEAT2";
 const HEADER: usize = 8 + 8 + 8 + 8 + 32;
 /// Changing the entry format or the key recipe bumps this, orphaning old entries
 /// (2: entries carry the decoder's warnings).
@@ -248,14 +255,15 @@ fn encode(m: &Matrix, warnings: &[String]) -> Vec<u8> {
         .collect();
     let text = text.join("\n").into_bytes();
     let payload: Vec<u8> = m.data.iter().flat_map(|x| x.to_le_bytes()).collect();
-    let mut h = Sha256::new();
-    h.update(&payload);
-    h.update(&text);
     let mut out = Vec::with_capacity(HEADER + payload.len() + text.len());
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&(m.rows as u64).to_le_bytes());
     out.extend_from_slice(&(m.cols as u64).to_le_bytes());
     out.extend_from_slice(&(text.len() as u64).to_le_bytes());
+    let mut h = Sha256::new();
+    h.update(&out[8..32]);
+    h.update(&payload);
+    h.update(&text);
     out.extend_from_slice(&h.finalize());
     out.extend_from_slice(&payload);
     out.extend_from_slice(&text);
@@ -263,9 +271,14 @@ fn encode(m: &Matrix, warnings: &[String]) -> Vec<u8> {
 }
 
 fn decode(bytes: &[u8]) -> Option<CacheEntry> {
-    if bytes.len() < HEADER || &bytes[..8] != MAGIC {
+    if bytes.len() < HEADER {
         return None;
     }
+    let header_checked = match &bytes[..8] {
+        m if m == MAGIC => true,
+        m if m == MAGIC_V2 => false,
+        _ => return None,
+    };
     let u64_at =
         |i: usize| -> Option<u64> { Some(u64::from_le_bytes(bytes[i..i + 8].try_into().ok()?)) };
     let rows = usize::try_from(u64_at(8)?).ok()?;
@@ -277,6 +290,9 @@ fn decode(bytes: &[u8]) -> Option<CacheEntry> {
     }
     let (payload, text) = bytes[HEADER..].split_at(n_payload);
     let mut h = Sha256::new();
+    if header_checked {
+        h.update(&bytes[8..32]);
+    }
     h.update(payload);
     h.update(text);
     if h.finalize().as_slice() != &bytes[32..64] {
@@ -334,6 +350,32 @@ mod tests {
             None,
             "truncation must be detected"
         );
+        // Rows and columns swapped: the length still fits, the checksum does not.
+        let mut swapped = bytes.clone();
+        swapped[8..16].copy_from_slice(&2u64.to_le_bytes());
+        swapped[16..24].copy_from_slice(&3u64.to_le_bytes());
+        assert_eq!(decode(&swapped), None, "a changed shape must be detected");
+    }
+
+    /// Entries written by the previous version (checksum over payload and text only) load.
+    #[test]
+    fn previous_version_entries_still_load() {
+        let m = Matrix::new(2, 2, vec![1.0, 2.0, 3.0, 4.0]);
+        let payload: Vec<u8> = m.data.iter().flat_map(|x| x.to_le_bytes()).collect();
+        let mut v2 = Vec::new();
+        v2.extend_from_slice(MAGIC_V2);
+        for n in [2u64, 2, 0] {
+            v2.extend_from_slice(&n.to_le_bytes());
+        }
+        v2.extend_from_slice(&Sha256::digest(&payload));
+        v2.extend_from_slice(&payload);
+        assert_eq!(decode(&v2).map(|e| e.matrix), Some(m.clone()));
+        let mut bad = v2.clone();
+        bad[HEADER] ^= 1;
+        assert_eq!(decode(&bad), None);
+        // The same bytes under the new magic fail: its checksum covers the header too.
+        v2[..8].copy_from_slice(MAGIC);
+        assert_eq!(decode(&v2), None);
     }
 
     #[test]
