@@ -117,7 +117,8 @@ pub struct SharedCvReport {
     pub musifeast_r_valence: f64,
     /// 4Q quadrant accuracy (quadrant of the predicted static point).
     pub fourq_accuracy: f64,
-    /// DEAM + PMEmo samples: mean per-song Pearson r of the dynamic arousal series.
+    /// DEAM + PMEmo samples: mean per-song Pearson r of the dynamic arousal series (NaN when
+    /// no held-out clip has one).
     pub dynamic_r_arousal: f64,
     /// Same for valence.
     pub dynamic_r_valence: f64,
@@ -230,9 +231,15 @@ pub(crate) fn report(
             rv.push(pearson(&f(&sv[*first..first + n]), &f(&v[..n])));
         }
     }
+    // NaN when no held-out clip has a dynamic series (not 0, which would read as a score and
+    // enter `protocol::score`'s mean).
     let mean = |v: &[f64]| {
         let v: Vec<f64> = v.iter().copied().filter(|x| x.is_finite()).collect();
-        v.iter().sum::<f64>() / v.len().max(1) as f64
+        if v.is_empty() {
+            f64::NAN
+        } else {
+            v.iter().sum::<f64>() / v.len() as f64
+        }
     };
     let held_out = held
         .iter()

@@ -410,12 +410,16 @@ pub fn nested_cv(
             0.0,
         );
         eprintln!(
-            "  outer fold {}/{k}: chose λ {} wq {} smooth {} (inner score {:.4}); MUSIFEAST r A {:.3} V {:.3}, 4Q acc {:.3} ({:.0} s)",
+            "  outer fold {}/{k}: chose λ {} wq {} smooth {} ({}); MUSIFEAST r A {:.3} V {:.3}, 4Q acc {:.3} ({:.0} s)",
             fold + 1,
             c.lambda,
             c.quadrant_weight,
             c.smooth_frames,
-            c.inner_score,
+            if c.inner_score.is_nan() {
+                "one grid point: no inner CV".to_string()
+            } else {
+                format!("inner score {:.4}", c.inner_score)
+            },
             r.musifeast_r_arousal,
             r.musifeast_r_valence,
             r.fourq_accuracy,
