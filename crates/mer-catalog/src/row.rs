@@ -40,7 +40,8 @@ pub struct Row {
     pub valence: Option<f32>,
     /// Russell quadrant 1..=4 (Q1 A+V+, Q2 A+V−, Q3 A−V−, Q4 A−V+).
     pub quadrant: Option<u8>,
-    /// Share of the 0.5 s frames in the song's quadrant, [0, 1].
+    /// [0, 1]: the quadrant head's calibrated probability of `quadrant` (models with a head,
+    /// e.g. `default`), else the share of the 0.5 s frames in the song's quadrant.
     pub confidence: Option<f32>,
     /// The model: `default`, `fast`, or the model file as given.
     pub model: String,
