@@ -168,6 +168,34 @@ struct CheckpointState {
     done: bool,
 }
 
+impl CheckpointState {
+    /// Whether a state read from disk fits this run (`phases` training phases of at most
+    /// `max_epochs` epochs each): a hand-edited or foreign `state.json` is an error naming the
+    /// file, not an overflow of the epoch counters.
+    fn check(&self, phases: usize, max_epochs: usize) -> std::result::Result<(), String> {
+        if self.phase > phases {
+            return Err(format!("phase {} but this run has {phases}", self.phase));
+        }
+        if !(1..=max_epochs + 1).contains(&self.next_epoch) {
+            return Err(format!(
+                "next epoch {} outside 1..={} (max_epochs {max_epochs})",
+                self.next_epoch,
+                max_epochs + 1
+            ));
+        }
+        if self.best_epoch > max_epochs || self.bad_epochs > max_epochs {
+            return Err(format!(
+                "best epoch {} / epochs without improvement {} over max_epochs {max_epochs}",
+                self.best_epoch, self.bad_epochs
+            ));
+        }
+        if self.best_val.is_nan() {
+            return Err("best validation loss is NaN".into());
+        }
+        Ok(())
+    }
+}
+
 /// A batch as host arrays.
 struct HostBatch {
     b: usize,
@@ -555,6 +583,12 @@ fn train_net(
             path: p.clone(),
             reason: e.to_string(),
         })?;
+        state
+            .check(phases.len(), cfg.max_epochs)
+            .map_err(|reason| ModelError::CorruptFile {
+                path: p.clone(),
+                reason,
+            })?;
         let p = dir.join("model.bpk");
         net = load_net(net, std::fs::read(&p).map_err(io_err(&p))?, &p)?;
         let p = dir.join("best.bpk");

@@ -72,6 +72,32 @@ fn same_seed_same_weights_and_resume_equals_uninterrupted() {
         Err(ModelError::Interrupted { epochs: 2 }) => {}
         other => panic!("expected an interruption, got {other:?}"),
     }
+    // A crafted or damaged checkpoint is an error naming its file, not a panic.
+    for (file, bytes) in [
+        (
+            "state.json",
+            &br#"{"phase":99,"next_epoch":0,"best_val":1.0,"best_epoch":0,"bad_epochs":0,"history":[],"done":false}"#[..],
+        ),
+        ("state.json", &b"{\"phase\": 0"[..]),
+        ("model.bpk", &b"not burn bytes"[..]),
+    ] {
+        let bad = tempfile::tempdir().unwrap();
+        for f in ["state.json", "model.bpk", "best.bpk", "optim.bpk"] {
+            if dir.path().join(f).exists() {
+                std::fs::copy(dir.path().join(f), bad.path().join(f)).unwrap();
+            }
+        }
+        std::fs::write(bad.path().join(file), bytes).unwrap();
+        let mut cb = cfg(1);
+        cb.checkpoint_dir = Some(bad.path().to_path_buf());
+        cb.resume = true;
+        match train(&model, &set, &cb, &dev) {
+            Err(e @ ModelError::CorruptFile { .. }) => {
+                assert!(e.to_string().contains(file), "{e}");
+            }
+            other => panic!("{file}: expected a corrupt-file error, got {other:?}"),
+        }
+    }
     let mut c2 = cfg(1);
     c2.checkpoint_dir = Some(dir.path().to_path_buf());
     c2.resume = true;
