@@ -230,7 +230,7 @@ pub fn pooled<'a>(clips: impl Iterator<Item = &'a ClipResult>) -> EvalMetrics {
 }
 
 /// Fewest clips (songs for dynamic measures) per seed a measure must rest on to rank
-/// configurations ahead of the next one in [`RANKINGS`]: the shared data's 14 DEAM/PMEmo
+/// configurations ahead of the next one in the ranking order ([`ranking`]): the shared data's 14 DEAM/PMEmo
 /// songs are too few to rank by dynamic RMSE when 164 clips carry static labels.
 pub const MIN_RANK_CLIPS: usize = 30;
 
