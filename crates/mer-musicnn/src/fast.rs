@@ -183,7 +183,7 @@ pub struct FastMusicnn {
     pool_norm: Affine,
     /// Dense layer with its ReLU and batch norm.
     dense: ConvMat,
-    precision: Precision,
+    precision: LayerPrecision,
     output: Tensor<2>,
     output_bias: Vec<f32>,
 }
@@ -243,23 +243,92 @@ fn needed_rows(offs: &[usize], (a, b): (usize, usize)) -> Vec<(usize, usize)> {
     out
 }
 
+/// The precision of each layer group's products: timbral convolutions, temporal
+/// convolutions, mid end, dense layer. Written `bf16` when all four agree, else
+/// `timbral,temporal,mid,dense` (e.g. `int8,bf16,bf16,bf16`), which [`str::parse`] reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct LayerPrecision {
+    pub timbral: Precision,
+    pub temporal: Precision,
+    pub mid: Precision,
+    pub dense: Precision,
+}
+
+impl LayerPrecision {
+    /// One precision for every layer.
+    pub const fn all(p: Precision) -> Self {
+        LayerPrecision {
+            timbral: p,
+            temporal: p,
+            mid: p,
+            dense: p,
+        }
+    }
+
+    fn parts(self) -> [Precision; 4] {
+        [self.timbral, self.temporal, self.mid, self.dense]
+    }
+}
+
+impl From<Precision> for LayerPrecision {
+    fn from(p: Precision) -> Self {
+        LayerPrecision::all(p)
+    }
+}
+
+impl std::fmt::Display for LayerPrecision {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let p = self.parts();
+        if p.iter().all(|&x| x == p[0]) {
+            return f.write_str(p[0].name());
+        }
+        let names: Vec<&str> = p.iter().map(|x| x.name()).collect();
+        f.write_str(&names.join(","))
+    }
+}
+
+impl std::str::FromStr for LayerPrecision {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        let p: Vec<Precision> = s
+            .split(',')
+            .map(|x| x.trim().parse())
+            .collect::<Result<_, _>>()?;
+        match p[..] {
+            [one] => Ok(LayerPrecision::all(one)),
+            [timbral, temporal, mid, dense] => Ok(LayerPrecision {
+                timbral,
+                temporal,
+                mid,
+                dense,
+            }),
+            _ => Err(format!(
+                "precision {s:?}: one precision or four (timbral,temporal,mid,dense)"
+            )),
+        }
+    }
+}
+
 /// The precision [`FastMusicnn::new`] uses: bf16 where this CPU multiplies bf16 natively
 /// (AVX512_BF16: static answers within 0.005 of f32, see the crate's tests), f32 through burn
 /// otherwise. `MER_KERNELS_ISA=portable` (mer-kernels' switch to its portable code) selects f32,
 /// as does `MER_MUSICNN_PRECISION=f32`; `MER_MUSICNN_PRECISION=bf16` or `int8` forces those
 /// (emulated, slowly, on CPUs without the instructions). Both variables are read once.
-pub fn default_precision() -> Precision {
-    static FORCED: std::sync::OnceLock<Option<Precision>> = std::sync::OnceLock::new();
+pub fn default_precision() -> LayerPrecision {
+    static FORCED: std::sync::OnceLock<Option<LayerPrecision>> = std::sync::OnceLock::new();
     let forced = FORCED.get_or_init(|| {
         std::env::var("MER_MUSICNN_PRECISION")
             .ok()
             .and_then(|s| s.parse().ok())
     });
-    forced.unwrap_or(if Isa::best(Precision::Bf16) == Isa::Avx512 {
-        Precision::Bf16
-    } else {
-        Precision::F32
-    })
+    forced.unwrap_or(LayerPrecision::all(
+        if Isa::best(Precision::Bf16) == Isa::Avx512 {
+            Precision::Bf16
+        } else {
+            Precision::F32
+        },
+    ))
 }
 
 impl FastMusicnn {
@@ -270,7 +339,7 @@ impl FastMusicnn {
 
     /// The precision of the products (convolutions and dense layer; the 50-tag output layer
     /// is always f32).
-    pub fn precision(&self) -> Precision {
+    pub fn precision(&self) -> LayerPrecision {
         self.precision
     }
 
@@ -278,9 +347,14 @@ impl FastMusicnn {
     /// burn's `matmul` (the reference: the same values as the burn module up to summation
     /// order), bf16 or int8 through mer-kernels on the best implementation this CPU runs
     /// ([`Isa::best`]), bias, ReLU and batch norm fused into each product.
-    pub fn with_precision(model: &Musicnn, device: &Device, precision: Precision) -> Self {
+    pub fn with_precision(
+        model: &Musicnn,
+        device: &Device,
+        precision: impl Into<LayerPrecision>,
+    ) -> Self {
+        let precision = precision.into();
         // Conv2d weight [maps, 1, kh, kw] → [kh·kw, maps] (row k = i·kw + j).
-        let conv2 = |block: &crate::model::FrontBlock| -> (ConvMat, usize, usize) {
+        let conv2 = |block: &crate::model::FrontBlock, precision| -> (ConvMat, usize, usize) {
             let [maps, _, kh, kw] = block.conv.weight.val().dims();
             let w = block.conv.weight.val().reshape([maps, kh * kw]).transpose();
             let w = to_mat(
@@ -301,7 +375,7 @@ impl FastMusicnn {
         let timbral = [&model.timbral_74, &model.timbral_77]
             .into_iter()
             .map(|b| {
-                let (c, _, kw) = conv2(b);
+                let (c, _, kw) = conv2(b, precision.timbral);
                 (c, kw)
             })
             .collect();
@@ -309,7 +383,7 @@ impl FastMusicnn {
             .into_iter()
             .zip(TEMPORAL_LENGTHS)
             .map(|(b, len)| {
-                let (c, kh, _) = conv2(b);
+                let (c, kh, _) = conv2(b, precision.temporal);
                 debug_assert_eq!(kh, len);
                 (c, len)
             })
@@ -337,7 +411,7 @@ impl FastMusicnn {
                     .as_ref()
                     .map(|b| vec1(b.val()))
                     .unwrap_or(vec![0.0; maps]);
-                ConvMat::new(w, bias, Affine::of(&b.norm), precision)
+                ConvMat::new(w, bias, Affine::of(&b.norm), precision.mid)
             })
             .collect();
         let bias =
@@ -353,7 +427,7 @@ impl FastMusicnn {
                 model.penultimate.weight.val(),
                 bias(&model.penultimate),
                 Affine::of(&model.penultimate_norm),
-                precision,
+                precision.dense,
             ),
             precision,
             output: model.output.weight.val(),

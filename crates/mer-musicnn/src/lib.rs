@@ -28,7 +28,7 @@ pub mod weights;
 
 pub use embed::{EMBEDDING_DIM, FEATURE_SET, MusicnnEmbedder, PATCH_FRAMES, PatchOutputs};
 pub use error::MusicnnError;
-pub use fast::default_precision;
+pub use fast::{LayerPrecision, default_precision};
 pub use mer_kernels::Precision;
 pub use model::{Musicnn, MusicnnConfig, MusicnnOutput};
 pub use pretrained::{Architecture, Embedder, Pretrained};

@@ -275,7 +275,8 @@ impl Predictor {
 
     /// The same predictor with musicnn's products in `precision` (default:
     /// [`mer_musicnn::default_precision`]); no effect on models without musicnn.
-    pub fn with_precision(mut self, precision: mer_musicnn::Precision) -> Self {
+    pub fn with_precision(mut self, precision: impl Into<mer_musicnn::LayerPrecision>) -> Self {
+        let precision = precision.into();
         self.embedder = self.embedder.map(|e| e.with_precision(precision));
         self
     }
