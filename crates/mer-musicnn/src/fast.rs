@@ -31,7 +31,7 @@
 
 use burn::tensor::{Device, Tensor, TensorData};
 use mer_features::Matrix;
-use mer_kernels::{Epilogue, Isa, Precision, Weights};
+use mer_kernels::{Epilogue, Isa, Precision, QuantRows, Weights};
 use rayon::prelude::*;
 
 use crate::embed::{EMBEDDING_DIM, PATCH_FRAMES};
@@ -167,6 +167,70 @@ impl ConvMat {
 fn max_into(r: &[f32], out: &mut [f32]) {
     for (m, v) in out.iter_mut().zip(r) {
         *m = m.max(*v);
+    }
+}
+
+/// Normalised input frames `[rows, 96]` for the timbral filters, with the same frames
+/// quantised once to bytes when a timbral layer multiplies in int8.
+#[derive(Clone, Copy)]
+struct Frames<'a> {
+    x: &'a [f32],
+    q: Option<QuantFrames<'a>>,
+}
+
+/// Frames as bytes standing for `step · (byte − zero)` (one step and zero point for all).
+#[derive(Clone, Copy)]
+struct QuantFrames<'a> {
+    bytes: &'a [u8],
+    step: f32,
+    zero: i32,
+}
+
+impl<'a> Frames<'a> {
+    /// Frames `[r0, r1)`.
+    fn rows(self, r0: usize, r1: usize) -> Frames<'a> {
+        Frames {
+            x: &self.x[r0 * N_MELS..r1 * N_MELS],
+            q: self.q.map(|q| QuantFrames {
+                bytes: &q.bytes[r0 * N_MELS..r1 * N_MELS],
+                ..q
+            }),
+        }
+    }
+}
+
+/// The timbral im2col rows of frames `[first, first + count)` of `rows` input frames: for
+/// each frame and frequency position, filter rows `taps` (`[i0, i1)`) of `width` bands,
+/// starting at tap `k0` (≤ `i0 · width`); frames outside the input stay padding.
+struct Im2col {
+    rows: usize,
+    first: i64,
+    count: usize,
+    width: usize,
+    taps: (usize, usize),
+    k0: usize,
+}
+
+impl Im2col {
+    /// `[count · positions, stride]` from `frames` (`[rows, 96]`), `pad` where nothing is read
+    /// (outside the input, and from the row length to `stride`).
+    fn build<T: Copy>(&self, frames: &[T], stride: usize, pad: T) -> Vec<T> {
+        let positions = N_MELS - self.width + 1;
+        let mut a = vec![pad; self.count * positions * stride];
+        for t in 0..self.count {
+            for i in self.taps.0..self.taps.1 {
+                let src = self.first + t as i64 + i as i64 - HALF_T as i64;
+                if src < 0 || src >= self.rows as i64 {
+                    continue;
+                }
+                let row = &frames[src as usize * N_MELS..(src as usize + 1) * N_MELS];
+                for f in 0..positions {
+                    let dst = (t * positions + f) * stride + i * self.width - self.k0;
+                    a[dst..dst + self.width].copy_from_slice(&row[f..f + self.width]);
+                }
+            }
+        }
+        a
     }
 }
 
@@ -438,16 +502,17 @@ impl FastMusicnn {
     /// Timbral features `[frames, maps]` of frames `[first, first + count)` of the normalised
     /// frames `x` (`[rows, 96]`); frames outside `x` are zero (TF's padding after the norm).
     /// Filter rows that read outside `x` for every frame of the call are left out of the
-    /// product (exact: they multiply zeros).
+    /// product (exact: they multiply zeros). An int8 layer multiplies `x`'s bytes when `x`
+    /// has them (im2col rows of bytes, no conversion per product).
     fn timbral_frames(
         &self,
         conv: &ConvMat,
         width: usize,
-        x: &[f32],
+        x: Frames<'_>,
         first: i64,
         count: usize,
     ) -> Vec<f32> {
-        let rows = x.len() / N_MELS;
+        let rows = x.x.len() / N_MELS;
         let positions = N_MELS - width + 1;
         // Filter rows i in [i0, i1) read inside x for at least one frame of the call.
         let inside = |i: usize| {
@@ -464,24 +529,30 @@ impl FastMusicnn {
         let k0 = conv.align(i0 * width);
         let k1 = i1 * width;
         let k = k1 - k0;
-        let mut a = vec![0.0f32; count * positions * k];
-        for t in 0..count {
-            for i in i0..i1 {
-                let src = first + t as i64 + i as i64 - HALF_T as i64;
-                if src < 0 || src >= rows as i64 {
-                    continue;
-                }
-                let row = &x[src as usize * N_MELS..(src as usize + 1) * N_MELS];
-                for f in 0..positions {
-                    let dst = (t * positions + f) * k + i * width - k0;
-                    a[dst..dst + width].copy_from_slice(&row[f..f + width]);
-                }
-            }
-        }
+        let cols = Im2col {
+            rows,
+            first,
+            count,
+            width,
+            taps: (i0, i1),
+            k0,
+        };
         let maps = conv.maps;
-        let mut out = vec![f32::NEG_INFINITY; count * maps];
         // [count·positions, maps]
-        let y = conv.product(a, count * positions, (k0, k1), &self.device);
+        let y = match (&conv.packed, x.q) {
+            (Some(w), Some(q)) if w.precision() == Precision::Int8 => {
+                let a = cols.build(q.bytes, QuantRows::padded_k(k), q.zero as u8);
+                let a = QuantRows::from_bytes(a, count * positions, k, q.step, q.zero);
+                let mut y = vec![0.0f32; count * positions * maps];
+                w.matmul_quantized_range_on(Isa::best(Precision::Int8), &a, k0, &mut y);
+                y
+            }
+            _ => {
+                let a = cols.build(x.x, k, 0.0);
+                conv.product(a, count * positions, (k0, k1), &self.device)
+            }
+        };
+        let mut out = vec![f32::NEG_INFINITY; count * maps];
         for t in 0..count {
             let o = &mut out[t * maps..(t + 1) * maps];
             for r in y[t * positions * maps..(t + 1) * positions * maps].chunks_exact(maps) {
@@ -636,6 +707,22 @@ impl FastMusicnn {
                 }
             }
         }
+        // An int8 timbral layer reads the input as bytes, quantised once over its range
+        // (one step for the whole input, zero exact: the padding).
+        let quantised = (self.precision.timbral == Precision::Int8).then(|| {
+            let (lo, hi) = ext
+                .iter()
+                .fold((0.0f32, 0.0f32), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+            QuantRows::quantize_with_range(&ext, ext_rows, N_MELS, lo, hi)
+        });
+        let frames = Frames {
+            x: &ext,
+            q: quantised.as_ref().map(|q| QuantFrames {
+                bytes: q.data(),
+                step: q.steps()[0],
+                zero: q.zeros()[0],
+            }),
+        };
         // 1. Timbral features of every extended frame a patch reads (all of them unless the
         // patches leave gaps), in chunks (bounded im2col memory), the chunks on rayon's
         // threads (each writes its own rows: same values, any order).
@@ -650,7 +737,7 @@ impl FastMusicnn {
                     conv.maps,
                     TIMBRAL_CHUNK,
                     &timbral_rows,
-                    |c0, n| self.timbral_frames(conv, *width, &ext, c0 as i64, n),
+                    |c0, n| self.timbral_frames(conv, *width, frames, c0 as i64, n),
                 )
             })
             .collect();
@@ -680,7 +767,7 @@ impl FastMusicnn {
             .zip(starts.par_iter())
             .for_each(|(pool, &start)| {
                 let off = (start - first) as usize;
-                let patch = &ext[off * N_MELS..(off + PATCH_FRAMES) * N_MELS];
+                let patch = frames.rows(off, off + PATCH_FRAMES);
                 // 2. Front end [187, 561]: timbral (shared interior, recomputed edges), temporal.
                 let mut front = vec![0.0f32; PATCH_FRAMES * front_dim];
                 let mut col = 0;
