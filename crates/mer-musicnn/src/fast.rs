@@ -374,10 +374,14 @@ impl std::str::FromStr for LayerPrecision {
     }
 }
 
-/// The precision [`FastMusicnn::new`] uses: bf16 where this CPU multiplies bf16 natively
-/// (AVX512_BF16: static answers within 0.005 of f32, see the crate's tests), f32 through burn
-/// otherwise. `MER_KERNELS_ISA=portable` (mer-kernels' switch to its portable code) selects f32,
-/// as does `MER_MUSICNN_PRECISION=f32`; `MER_MUSICNN_PRECISION=bf16` or `int8` forces those
+/// The precision [`FastMusicnn::new`] uses, by what this CPU multiplies natively: the timbral
+/// convolutions (the largest products) in int8 where it has AVX512_VNNI (on bytes of the input
+/// quantised once; quality in the nested-CV protocol: `crates/mer-predict/models/REPORT.md`),
+/// the other layers in bf16 where it has AVX512_BF16 (static answers within 0.005 of f32, see
+/// mer-predict's `precision` tests), f32 through burn (the reference) otherwise.
+/// `MER_KERNELS_ISA=portable` (mer-kernels' switch to its portable code) selects f32
+/// everywhere, as does `MER_MUSICNN_PRECISION=f32`; `MER_MUSICNN_PRECISION=bf16`, `int8` or
+/// per layer `timbral,temporal,mid,dense` (e.g. `bf16,bf16,bf16,bf16`) forces those
 /// (emulated, slowly, on CPUs without the instructions). Both variables are read once.
 pub fn default_precision() -> LayerPrecision {
     static FORCED: std::sync::OnceLock<Option<LayerPrecision>> = std::sync::OnceLock::new();
@@ -386,13 +390,22 @@ pub fn default_precision() -> LayerPrecision {
             .ok()
             .and_then(|s| s.parse().ok())
     });
-    forced.unwrap_or(LayerPrecision::all(
-        if Isa::best(Precision::Bf16) == Isa::Avx512 {
+    forced.unwrap_or_else(|| {
+        let native = |p| Isa::best(p) == Isa::Avx512;
+        let rest = if native(Precision::Bf16) {
             Precision::Bf16
         } else {
             Precision::F32
-        },
-    ))
+        };
+        LayerPrecision {
+            timbral: if native(Precision::Int8) {
+                Precision::Int8
+            } else {
+                rest
+            },
+            ..LayerPrecision::all(rest)
+        }
+    })
 }
 
 impl FastMusicnn {
