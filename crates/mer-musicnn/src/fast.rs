@@ -312,9 +312,13 @@ fn needed_rows(offs: &[usize], (a, b): (usize, usize)) -> Vec<(usize, usize)> {
 /// `timbral,temporal,mid,dense` (e.g. `int8,bf16,bf16,bf16`), which [`str::parse`] reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct LayerPrecision {
+    /// The two timbral convolutions (7 × 38 and 7 × 67 filters; most of the MACs).
     pub timbral: Precision,
+    /// The three temporal convolutions (128, 64, 32 frames).
     pub temporal: Precision,
+    /// The three mid-end convolutions.
     pub mid: Precision,
+    /// The back end's dense layer (the 50-tag output layer is always f32).
     pub dense: Precision,
 }
 

@@ -33,7 +33,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         args.drain(i..i + 2);
     }
     if args.is_empty() {
-        return Err("usage: precision_quality [--precision bf16|int8|int8,bf16,bf16,bf16] FILE...".into());
+        return Err(
+            "usage: precision_quality [--precision bf16|int8|int8,bf16,bf16,bf16] FILE...".into(),
+        );
     }
     let reference = Predictor::default_model()?.with_precision(Precision::F32);
     let other = Predictor::default_model()?.with_precision(precision);

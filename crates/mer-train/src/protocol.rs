@@ -399,7 +399,11 @@ pub fn nested_cv_viewed(
     k: usize,
 ) -> Result<NestedReport> {
     let same = view.clips.len() == data.clips.len()
-        && view.clips.iter().zip(&data.clips).all(|(v, d)| v.id == d.id);
+        && view
+            .clips
+            .iter()
+            .zip(&data.clips)
+            .all(|(v, d)| v.id == d.id);
     if !same {
         return Err(TrainError::Invalid(format!(
             "nested CV: the test view's {} clips are not the training data's {} in order",
