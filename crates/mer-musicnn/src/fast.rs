@@ -15,7 +15,9 @@
 //!    [`Precision`] chosen when the model loads ([`default_precision`]): f32 through burn's
 //!    `matmul` (the Flex backend's packed `gemm`; the reference), or bf16 through mer-kernels
 //!    (`vdpbf16ps` on AVX512_BF16: 1.7× less CPU per clip, static answers within 0.0035 of
-//!    f32 on 32 real clips) with bias, ReLU and batch norm fused into the product; frequency
+//!    f32 on 32 real clips) or int8 (`vpdpbusd` on AVX512_VNNI; the timbral layers by default
+//!    there, on im2col rows of bytes of the input quantised once per file), per layer group
+//!    ([`LayerPrecision`]), with bias, ReLU and batch norm fused into the product; frequency
 //!    max pooling in one pass over it. Filter taps that read only padding for every row of a
 //!    product are left out of it (exact).
 //!
