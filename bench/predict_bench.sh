@@ -2,8 +2,8 @@
 # mer predict (default model at its CPU-chosen precision, in bf16 and in f32; fast model) vs
 # vibenet 0.1.0, end to end per file, one thread each (taskset to one CPU, RAYON_NUM_THREADS=1,
 # onnxruntime 1 thread), in one run, on CLIPS 30 s clips (4Q, 22.05 kHz mono MP3, one per
-# quadrant first) and a 5-minute 44.1 kHz stereo MP3 (DEAM sample clips concatenated with LAME). For each model, with the model
-# loaded once (as vibenet is timed), the breakdown (examples/time_stages.rs): decode alone (the
+# quadrant first) and a 5-minute 44.1 kHz stereo MP3 (DEAM sample clips concatenated with
+# LAME). For each model, with the model loaded once (as vibenet is timed), the breakdown (examples/time_stages.rs): decode alone (the
 # floor), resample, features (log-mel), network (+ head); and `mer predict` per process (start-up
 # and model load included). Prints seconds per file and the ratios to vibenet and to the floor.
 # "default f32" is the default with MER_MUSICNN_PRECISION=f32 (the reference path, as before
