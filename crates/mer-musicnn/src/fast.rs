@@ -15,8 +15,9 @@
 //!    [`Precision`] chosen when the model loads ([`default_precision`]): f32 through burn's
 //!    `matmul` (the Flex backend's packed `gemm`; the reference), or bf16 through mer-kernels
 //!    (`vdpbf16ps` on AVX512_BF16: 1.7× less CPU per clip, static answers within 0.0035 of
-//!    f32 on 32 real clips) or int8 (`vpdpbusd` on AVX512_VNNI; the timbral layers by default
-//!    there, on im2col rows of bytes of the input quantised once per file), per layer group
+//!    f32 on 32 real clips) or int8 (`vpdpbusd` on AVX512_VNNI; the timbral layers for static
+//!    answers there, [`static_precision`], on im2col rows of bytes of the input quantised once
+//!    per call), per layer group
 //!    ([`LayerPrecision`]), with bias, ReLU and batch norm fused into the product; frequency
 //!    max pooling in one pass over it. Filter taps that read only padding for every row of a
 //!    product are left out of it (exact).
@@ -380,36 +381,53 @@ impl std::str::FromStr for LayerPrecision {
     }
 }
 
-/// The precision [`FastMusicnn::new`] uses, by what this CPU multiplies natively: the timbral
-/// convolutions (the largest products) in int8 where it has AVX512_VNNI (on bytes of the input
-/// quantised once; quality in the nested-CV protocol: `crates/mer-predict/models/REPORT.md`),
-/// the other layers in bf16 where it has AVX512_BF16 (static answers within 0.005 of f32, see
-/// mer-predict's `precision` tests), f32 through burn (the reference) otherwise.
-/// `MER_KERNELS_ISA=portable` (mer-kernels' switch to its portable code) selects f32
-/// everywhere, as does `MER_MUSICNN_PRECISION=f32`; `MER_MUSICNN_PRECISION=bf16`, `int8` or
-/// per layer `timbral,temporal,mid,dense` (e.g. `bf16,bf16,bf16,bf16`) forces those
-/// (emulated, slowly, on CPUs without the instructions). Both variables are read once.
-pub fn default_precision() -> LayerPrecision {
+/// `MER_MUSICNN_PRECISION`, read once: one precision or four (`timbral,temporal,mid,dense`).
+fn forced_precision() -> Option<LayerPrecision> {
     static FORCED: std::sync::OnceLock<Option<LayerPrecision>> = std::sync::OnceLock::new();
-    let forced = FORCED.get_or_init(|| {
+    *FORCED.get_or_init(|| {
         std::env::var("MER_MUSICNN_PRECISION")
             .ok()
             .and_then(|s| s.parse().ok())
-    });
-    forced.unwrap_or_else(|| {
-        let native = |p| Isa::best(p) == Isa::Avx512;
-        let rest = if native(Precision::Bf16) {
-            Precision::Bf16
-        } else {
-            Precision::F32
-        };
+    })
+}
+
+/// Whether this CPU runs `p`'s kernels natively (mer-kernels' AVX-512 path).
+fn native(p: Precision) -> bool {
+    Isa::best(p) == Isa::Avx512
+}
+
+/// The precision [`FastMusicnn::new`] uses: bf16 where this CPU multiplies bf16 natively
+/// (AVX512_BF16: static answers within 0.005 of f32, see mer-predict's `precision` tests),
+/// f32 through burn (the reference) otherwise. `MER_KERNELS_ISA=portable` (mer-kernels' switch
+/// to its portable code) selects f32, as does `MER_MUSICNN_PRECISION=f32`;
+/// `MER_MUSICNN_PRECISION=bf16`, `int8` or per layer `timbral,temporal,mid,dense` (e.g.
+/// `int8,bf16,bf16,bf16`) forces those (emulated, slowly, on CPUs without the instructions).
+/// Both variables are read once.
+pub fn default_precision() -> LayerPrecision {
+    forced_precision().unwrap_or(LayerPrecision::all(if native(Precision::Bf16) {
+        Precision::Bf16
+    } else {
+        Precision::F32
+    }))
+}
+
+/// The precision for static (song-level) answers only (`mer_predict::Predictor::static_only`):
+/// [`default_precision`] with the timbral convolutions (the largest products) in int8 where
+/// this CPU has AVX512_VNNI, on bytes of the input quantised once per call over its range.
+/// Quality in the nested-CV protocol within 0.005 of f32 (`crates/mer-predict/models/REPORT.md`);
+/// not used for the 2 Hz series, where the quantisation step following each streamed block's
+/// range moves single values by up to 0.003 between block-wise and whole-file computation.
+/// `MER_MUSICNN_PRECISION` overrides it as it does [`default_precision`].
+pub fn static_precision() -> LayerPrecision {
+    forced_precision().unwrap_or_else(|| {
+        let rest = default_precision();
         LayerPrecision {
             timbral: if native(Precision::Int8) {
                 Precision::Int8
             } else {
-                rest
+                rest.timbral
             },
-            ..LayerPrecision::all(rest)
+            ..rest
         }
     })
 }

@@ -13,7 +13,7 @@
 //!   [`vgg_embed`]: the same for vgg ([`VggEmbedder`]).
 //! - [`fast`]: the musicnn network as matrix products with shared timbral filters (the speed
 //!   path), in f32 (burn), bf16 or int8 (mer-kernels, [`Precision`]), per layer group
-//!   ([`LayerPrecision`], [`default_precision`]).
+//!   ([`LayerPrecision`], [`default_precision`], [`static_precision`]).
 //! - [`tags`]: the tag names ([`MSD_TAGS`], [`MTT_TAGS`]).
 
 pub mod embed;
@@ -29,7 +29,7 @@ pub mod weights;
 
 pub use embed::{EMBEDDING_DIM, FEATURE_SET, MusicnnEmbedder, PATCH_FRAMES, PatchOutputs};
 pub use error::MusicnnError;
-pub use fast::{LayerPrecision, default_precision};
+pub use fast::{LayerPrecision, default_precision, static_precision};
 pub use mer_kernels::Precision;
 pub use model::{Musicnn, MusicnnConfig, MusicnnOutput};
 pub use pretrained::{Architecture, Embedder, Pretrained};

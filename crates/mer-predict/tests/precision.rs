@@ -1,5 +1,5 @@
 //! musicnn in bf16 (mer-kernels; the default where the CPU has AVX512_BF16) and with int8
-//! timbral convolutions (the default where it also has AVX512_VNNI) against the f32 reference
+//! timbral convolutions (static answers where it also has AVX512_VNNI) against the f32 reference
 //! (burn), on real clips: the 2 Hz embeddings and the default model's answers.
 //!
 //! The bounds are the error of bfloat16 operands (8-bit significand, relative rounding error
@@ -33,7 +33,7 @@ const BF16: Bounds = Bounds {
 };
 
 /// int8 timbral convolutions (input quantised once per file to 8 bits over its range), bf16
-/// elsewhere: the default on CPUs with AVX512_VNNI and AVX512_BF16. Its quantisation noise
+/// elsewhere: `mer_musicnn::static_precision` on CPUs with AVX512_VNNI and AVX512_BF16. Its quantisation noise
 /// passes ReLU and a max over up to 90 frequency positions, so the static answers move more
 /// than bf16's and mostly upwards (arousal +0.005 on average over 12 4Q clips, max |Δ| 0.011,
 /// 2 Hz max 0.017, `precision_quality` example; here embeddings max 0.14, mean 0.011, static
