@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# mer predict (default model at its CPU-chosen precision, in bf16 and in f32; fast model) vs
+# mer predict (default model at its CPU-chosen precisions, and in f32; fast model) vs
 # vibenet 0.1.0, end to end per file, one thread each (taskset to one CPU, RAYON_NUM_THREADS=1,
 # onnxruntime 1 thread), in one run, on CLIPS 30 s clips (4Q, 22.05 kHz mono MP3, one per
 # quadrant first) and a 5-minute 44.1 kHz stereo MP3 (DEAM sample clips concatenated with
@@ -10,9 +10,9 @@
 # bf16); "default" is what mer runs by default on this CPU when the series are wanted (JSON,
 # --dynamic, --plot, or --all-patches: musicnn on every 0.5 s patch); "default-static" is what
 # `mer predict` runs for a table or CSV without --dynamic (song-level values only: one patch in
-# STATIC_PATCH_STRIDE = 6, issue 18). On a CPU with AVX512_VNNI the default multiplies the timbral
-# convolutions in int8 (`mer_musicnn::default_precision`); "default-static-bf16" is the static
-# path with bf16 everywhere (MER_MUSICNN_PRECISION=bf16, the default before int8 timbral).
+# STATIC_PATCH_STRIDE = 6, issue 18). On a CPU with AVX512_VNNI the static-only default multiplies
+# the timbral convolutions in int8 (`mer_musicnn::static_precision`); "default-static-bf16" is the
+# static path with bf16 everywhere (MER_MUSICNN_PRECISION=bf16, as before int8 timbral).
 #
 # Usage: bench/predict_bench.sh [DATA]   (needs lame; creates scripts/.venv-vibenet)
 # Env: REPEATS (3), CLIPS (4). All times are CPU seconds of the process (all threads; mer with
