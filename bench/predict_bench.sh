@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
-# mer predict (default model in bf16 and in f32, fast model) vs vibenet 0.1.0, end to end per
-# file, one thread each (taskset to one CPU, RAYON_NUM_THREADS=1, onnxruntime 1 thread), in one
-# run, on CLIPS 30 s clips (4Q, 22.05 kHz mono MP3, one per quadrant first) and a 5-minute
-# 44.1 kHz stereo MP3 (DEAM sample clips concatenated with LAME). For each model, with the model
-# loaded once (as vibenet is timed), the breakdown (examples/time_stages.rs): decode alone (the
+# mer predict (default model at its CPU-chosen precisions, and in f32; fast model) vs
+# vibenet 0.1.0, end to end per file, one thread each (taskset to one CPU, RAYON_NUM_THREADS=1,
+# onnxruntime 1 thread), in one run, on CLIPS 30 s clips (4Q, 22.05 kHz mono MP3, one per
+# quadrant first) and a 5-minute 44.1 kHz stereo MP3 (DEAM sample clips concatenated with
+# LAME). For each model, with the model loaded once (as vibenet is timed), the breakdown (examples/time_stages.rs): decode alone (the
 # floor), resample, features (log-mel), network (+ head); and `mer predict` per process (start-up
 # and model load included). Prints seconds per file and the ratios to vibenet and to the floor.
 # "default f32" is the default with MER_MUSICNN_PRECISION=f32 (the reference path, as before
 # bf16); "default" is what mer runs by default on this CPU when the series are wanted (JSON,
 # --dynamic, --plot, or --all-patches: musicnn on every 0.5 s patch); "default-static" is what
 # `mer predict` runs for a table or CSV without --dynamic (song-level values only: one patch in
-# STATIC_PATCH_STRIDE = 6, issue 18).
+# STATIC_PATCH_STRIDE = 6, issue 18). On a CPU with AVX512_VNNI the static-only default multiplies
+# the timbral convolutions in int8 (`mer_musicnn::static_precision`); "default-static-bf16" is the
+# static path with bf16 everywhere (MER_MUSICNN_PRECISION=bf16, as before int8 timbral).
 #
 # Usage: bench/predict_bench.sh [DATA]   (needs lame; creates scripts/.venv-vibenet)
 # Env: REPEATS (3), CLIPS (4). All times are CPU seconds of the process (all threads; mer with
@@ -79,7 +81,7 @@ echo "files: ${#CLIP_FILES[@]} 30 s 4Q clips (${CLIP_FILES[*]##*/}); 5-minute tr
 echo "CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2-); load: $(cut -d' ' -f1-3 /proc/loadavg)"
 RES="$TMP/results"
 : > "$RES"
-for model in "default-f32 f32 default" "default - default" "default-static - default-static" "fast - fast"; do
+for model in "default-f32 f32 default" "default - default" "default-static - default-static" "default-static-bf16 bf16 default-static" "fast - fast"; do
   read -r label prec name <<< "$model"
   [ "$prec" = - ] && prec=""
   for f in "${CLIP_FILES[@]}"; do
@@ -107,15 +109,16 @@ print("CPU seconds per file (mean over files), one thread; total = predict_file 
 print("process = one `mer predict` process per file (start-up and model load included)")
 for kind, name in [("clip", "30 s clip"), ("long", "5 min track")]:
     print(f"\n{name}:")
-    print(f"{'model':<15}" + "".join(f"{c:>10}" for c in cols) + f"{'vibenet/x':>11}{'x/floor':>9}")
+    print(f"{'model':<20}" + "".join(f"{c:>10}" for c in cols) + f"{'vibenet/x':>11}{'x/floor':>9}")
     floor = mean("fast", kind, 0) + mean("fast", kind, 1)  # decode + resample, fast model's rate
     vib = mean("vibenet", kind, 4)
-    for label in ["default-f32", "default", "default-static", "fast", "vibenet"]:
+    for label in ["default-f32", "default", "default-static", "default-static-bf16", "fast", "vibenet"]:
         vals = [mean(label, kind, i) for i in range(6)]
         cells = "".join(f"{v:>10.4f}" if v is not None else f"{'-':>10}" for v in vals)
-        print(f"{label:<15}{cells}{vib / vals[4]:>10.2f}x{vals[4] / floor:>8.2f}x")
+        print(f"{label:<20}{cells}{vib / vals[4]:>10.2f}x{vals[4] / floor:>8.2f}x")
     print(f"floor (decode + resample for the fast model) {floor:.4f} s; decode only {mean('fast', kind, 0):.4f} s")
-    print(f"default bf16 vs f32: {mean('default-f32', kind, 4) / mean('default', kind, 4):.2f}x faster")
+    print(f"default vs f32: {mean('default-f32', kind, 4) / mean('default', kind, 4):.2f}x faster")
+    print(f"default-static vs default-static-bf16: {mean('default-static-bf16', kind, 4) / mean('default-static', kind, 4):.2f}x faster")
     print(f"default-static vs default: {mean('default', kind, 4) / mean('default-static', kind, 4):.2f}x faster")
 print("\ntargets (issue 18): default >= 0.5x vibenet's speed; fast >= 5x; both within 1.3x of the floor")
 PY

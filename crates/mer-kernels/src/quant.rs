@@ -187,6 +187,30 @@ impl QuantRows {
         q
     }
 
+    /// Rows already quantised with one `step` and `zero` point, `data` being `[m, stride]`
+    /// with `stride` = [`padded_k`](Self::padded_k)`(k)` and the padding bytes equal to
+    /// `zero`: e.g. im2col rows copied from the bytes of a signal quantised once
+    /// ([`quantize_with_range`](Self::quantize_with_range)), so that no row is converted again.
+    ///
+    /// # Panics
+    /// If `k` is 0, `data` is not `m · stride` bytes, `step` is not finite and positive or
+    /// `zero` is outside `[0, 255]`.
+    pub fn from_bytes(data: Vec<u8>, m: usize, k: usize, step: f32, zero: i32) -> Self {
+        assert!(k > 0, "rows of length 0");
+        let kp = Self::padded_k(k);
+        assert_eq!(data.len(), m * kp, "{m} rows of stride {kp}");
+        assert!(step > 0.0 && step.is_finite(), "step {step}");
+        assert!((0..=255).contains(&zero), "zero point {zero}");
+        QuantRows {
+            data,
+            m,
+            k,
+            kp,
+            step: vec![step; m],
+            zero: vec![zero; m],
+        }
+    }
+
     /// Rows `[m, k]` of the quantised value.
     pub fn rows(&self) -> usize {
         self.m

@@ -17,11 +17,10 @@ use mer_features::Matrix;
 use mer_features::pool::window_of_frame;
 
 use crate::error::MusicnnError;
-use crate::fast::FastMusicnn;
+use crate::fast::{FastMusicnn, LayerPrecision};
 use crate::frontend::{self, HOP_LENGTH, N_MELS, SAMPLE_RATE};
 use crate::model::Musicnn;
 use crate::pretrained::Pretrained;
-use mer_kernels::Precision;
 
 /// Frames of one musicnn patch: 3 s, `librosa.time_to_frames(3, sr=16000, hop_length=256) + 1`.
 pub const PATCH_FRAMES: usize = 187;
@@ -181,14 +180,14 @@ impl MusicnnEmbedder {
 
     /// The same model multiplying in `precision` (the default is
     /// [`default_precision`](crate::fast::default_precision): bf16 where the CPU has AVX512_BF16,
-    /// else f32; [`Precision::F32`] is the reference).
-    pub fn with_precision(mut self, precision: Precision) -> Self {
+    /// else f32; [`Precision::F32`](crate::Precision::F32) is the reference).
+    pub fn with_precision(mut self, precision: impl Into<LayerPrecision>) -> Self {
         self.fast = FastMusicnn::with_precision(&self.model, &self.device, precision);
         self
     }
 
     /// The precision of the embeddings' products.
-    pub fn precision(&self) -> Precision {
+    pub fn precision(&self) -> LayerPrecision {
         self.fast.precision()
     }
 

@@ -15,7 +15,10 @@
 //!    [`Precision`] chosen when the model loads ([`default_precision`]): f32 through burn's
 //!    `matmul` (the Flex backend's packed `gemm`; the reference), or bf16 through mer-kernels
 //!    (`vdpbf16ps` on AVX512_BF16: 1.7× less CPU per clip, static answers within 0.0035 of
-//!    f32 on 32 real clips) with bias, ReLU and batch norm fused into the product; frequency
+//!    f32 on 32 real clips) or int8 (`vpdpbusd` on AVX512_VNNI; the timbral layers for static
+//!    answers there, [`static_precision`], on im2col rows of bytes of the input quantised once
+//!    per call), per layer group
+//!    ([`LayerPrecision`]), with bias, ReLU and batch norm fused into the product; frequency
 //!    max pooling in one pass over it. Filter taps that read only padding for every row of a
 //!    product are left out of it (exact).
 //!
@@ -31,7 +34,7 @@
 
 use burn::tensor::{Device, Tensor, TensorData};
 use mer_features::Matrix;
-use mer_kernels::{Epilogue, Isa, Precision, Weights};
+use mer_kernels::{Epilogue, Isa, Precision, QuantRows, Weights};
 use rayon::prelude::*;
 
 use crate::embed::{EMBEDDING_DIM, PATCH_FRAMES};
@@ -170,6 +173,70 @@ fn max_into(r: &[f32], out: &mut [f32]) {
     }
 }
 
+/// Normalised input frames `[rows, 96]` for the timbral filters, with the same frames
+/// quantised once to bytes when a timbral layer multiplies in int8.
+#[derive(Clone, Copy)]
+struct Frames<'a> {
+    x: &'a [f32],
+    q: Option<QuantFrames<'a>>,
+}
+
+/// Frames as bytes standing for `step · (byte − zero)` (one step and zero point for all).
+#[derive(Clone, Copy)]
+struct QuantFrames<'a> {
+    bytes: &'a [u8],
+    step: f32,
+    zero: i32,
+}
+
+impl<'a> Frames<'a> {
+    /// Frames `[r0, r1)`.
+    fn rows(self, r0: usize, r1: usize) -> Frames<'a> {
+        Frames {
+            x: &self.x[r0 * N_MELS..r1 * N_MELS],
+            q: self.q.map(|q| QuantFrames {
+                bytes: &q.bytes[r0 * N_MELS..r1 * N_MELS],
+                ..q
+            }),
+        }
+    }
+}
+
+/// The timbral im2col rows of frames `[first, first + count)` of `rows` input frames: for
+/// each frame and frequency position, filter rows `taps` (`[i0, i1)`) of `width` bands,
+/// starting at tap `k0` (≤ `i0 · width`); frames outside the input stay padding.
+struct Im2col {
+    rows: usize,
+    first: i64,
+    count: usize,
+    width: usize,
+    taps: (usize, usize),
+    k0: usize,
+}
+
+impl Im2col {
+    /// `[count · positions, stride]` from `frames` (`[rows, 96]`), `pad` where nothing is read
+    /// (outside the input, and from the row length to `stride`).
+    fn build<T: Copy>(&self, frames: &[T], stride: usize, pad: T) -> Vec<T> {
+        let positions = N_MELS - self.width + 1;
+        let mut a = vec![pad; self.count * positions * stride];
+        for t in 0..self.count {
+            for i in self.taps.0..self.taps.1 {
+                let src = self.first + t as i64 + i as i64 - HALF_T as i64;
+                if src < 0 || src >= self.rows as i64 {
+                    continue;
+                }
+                let row = &frames[src as usize * N_MELS..(src as usize + 1) * N_MELS];
+                for f in 0..positions {
+                    let dst = (t * positions + f) * stride + i * self.width - self.k0;
+                    a[dst..dst + self.width].copy_from_slice(&row[f..f + self.width]);
+                }
+            }
+        }
+        a
+    }
+}
+
 /// The network's parameters rearranged for the matrix-product path.
 #[derive(Debug, Clone)]
 pub struct FastMusicnn {
@@ -183,7 +250,7 @@ pub struct FastMusicnn {
     pool_norm: Affine,
     /// Dense layer with its ReLU and batch norm.
     dense: ConvMat,
-    precision: Precision,
+    precision: LayerPrecision,
     output: Tensor<2>,
     output_bias: Vec<f32>,
 }
@@ -243,22 +310,125 @@ fn needed_rows(offs: &[usize], (a, b): (usize, usize)) -> Vec<(usize, usize)> {
     out
 }
 
-/// The precision [`FastMusicnn::new`] uses: bf16 where this CPU multiplies bf16 natively
-/// (AVX512_BF16: static answers within 0.005 of f32, see the crate's tests), f32 through burn
-/// otherwise. `MER_KERNELS_ISA=portable` (mer-kernels' switch to its portable code) selects f32,
-/// as does `MER_MUSICNN_PRECISION=f32`; `MER_MUSICNN_PRECISION=bf16` or `int8` forces those
-/// (emulated, slowly, on CPUs without the instructions). Both variables are read once.
-pub fn default_precision() -> Precision {
-    static FORCED: std::sync::OnceLock<Option<Precision>> = std::sync::OnceLock::new();
-    let forced = FORCED.get_or_init(|| {
+/// The precision of each layer group's products: timbral convolutions, temporal
+/// convolutions, mid end, dense layer. Written `bf16` when all four agree, else
+/// `timbral,temporal,mid,dense` (e.g. `int8,bf16,bf16,bf16`), which [`str::parse`] reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct LayerPrecision {
+    /// The two timbral convolutions (7 × 38 and 7 × 67 filters; most of the MACs).
+    pub timbral: Precision,
+    /// The three temporal convolutions (128, 64, 32 frames).
+    pub temporal: Precision,
+    /// The three mid-end convolutions.
+    pub mid: Precision,
+    /// The back end's dense layer (the 50-tag output layer is always f32).
+    pub dense: Precision,
+}
+
+impl LayerPrecision {
+    /// One precision for every layer.
+    pub const fn all(p: Precision) -> Self {
+        LayerPrecision {
+            timbral: p,
+            temporal: p,
+            mid: p,
+            dense: p,
+        }
+    }
+
+    fn parts(self) -> [Precision; 4] {
+        [self.timbral, self.temporal, self.mid, self.dense]
+    }
+}
+
+impl From<Precision> for LayerPrecision {
+    fn from(p: Precision) -> Self {
+        LayerPrecision::all(p)
+    }
+}
+
+impl std::fmt::Display for LayerPrecision {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let p = self.parts();
+        if p.iter().all(|&x| x == p[0]) {
+            return f.write_str(p[0].name());
+        }
+        let names: Vec<&str> = p.iter().map(|x| x.name()).collect();
+        f.write_str(&names.join(","))
+    }
+}
+
+impl std::str::FromStr for LayerPrecision {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        let p: Vec<Precision> = s
+            .split(',')
+            .map(|x| x.trim().parse())
+            .collect::<Result<_, _>>()?;
+        match p[..] {
+            [one] => Ok(LayerPrecision::all(one)),
+            [timbral, temporal, mid, dense] => Ok(LayerPrecision {
+                timbral,
+                temporal,
+                mid,
+                dense,
+            }),
+            _ => Err(format!(
+                "precision {s:?}: one precision or four (timbral,temporal,mid,dense)"
+            )),
+        }
+    }
+}
+
+/// `MER_MUSICNN_PRECISION`, read once: one precision or four (`timbral,temporal,mid,dense`).
+fn forced_precision() -> Option<LayerPrecision> {
+    static FORCED: std::sync::OnceLock<Option<LayerPrecision>> = std::sync::OnceLock::new();
+    *FORCED.get_or_init(|| {
         std::env::var("MER_MUSICNN_PRECISION")
             .ok()
             .and_then(|s| s.parse().ok())
-    });
-    forced.unwrap_or(if Isa::best(Precision::Bf16) == Isa::Avx512 {
+    })
+}
+
+/// Whether this CPU runs `p`'s kernels natively (mer-kernels' AVX-512 path).
+fn native(p: Precision) -> bool {
+    Isa::best(p) == Isa::Avx512
+}
+
+/// The precision [`FastMusicnn::new`] uses: bf16 where this CPU multiplies bf16 natively
+/// (AVX512_BF16: static answers within 0.005 of f32, see mer-predict's `precision` tests),
+/// f32 through burn (the reference) otherwise. `MER_KERNELS_ISA=portable` (mer-kernels' switch
+/// to its portable code) selects f32, as does `MER_MUSICNN_PRECISION=f32`;
+/// `MER_MUSICNN_PRECISION=bf16`, `int8` or per layer `timbral,temporal,mid,dense` (e.g.
+/// `int8,bf16,bf16,bf16`) forces those (emulated, slowly, on CPUs without the instructions).
+/// Both variables are read once.
+pub fn default_precision() -> LayerPrecision {
+    forced_precision().unwrap_or(LayerPrecision::all(if native(Precision::Bf16) {
         Precision::Bf16
     } else {
         Precision::F32
+    }))
+}
+
+/// The precision for static (song-level) answers only (`mer_predict::Predictor::static_only`):
+/// [`default_precision`] with the timbral convolutions (the largest products) in int8 where
+/// this CPU has AVX512_VNNI, on bytes of the input quantised once per call over its range.
+/// Quality in the nested-CV protocol within 0.005 of f32 (`crates/mer-predict/models/REPORT.md`);
+/// not used for the 2 Hz series, where the quantisation step following each streamed block's
+/// range moves single values by up to 0.003 between block-wise and whole-file computation.
+/// `MER_MUSICNN_PRECISION` overrides it as it does [`default_precision`].
+pub fn static_precision() -> LayerPrecision {
+    forced_precision().unwrap_or_else(|| {
+        let rest = default_precision();
+        LayerPrecision {
+            timbral: if native(Precision::Int8) {
+                Precision::Int8
+            } else {
+                rest.timbral
+            },
+            ..rest
+        }
     })
 }
 
@@ -270,7 +440,7 @@ impl FastMusicnn {
 
     /// The precision of the products (convolutions and dense layer; the 50-tag output layer
     /// is always f32).
-    pub fn precision(&self) -> Precision {
+    pub fn precision(&self) -> LayerPrecision {
         self.precision
     }
 
@@ -278,9 +448,14 @@ impl FastMusicnn {
     /// burn's `matmul` (the reference: the same values as the burn module up to summation
     /// order), bf16 or int8 through mer-kernels on the best implementation this CPU runs
     /// ([`Isa::best`]), bias, ReLU and batch norm fused into each product.
-    pub fn with_precision(model: &Musicnn, device: &Device, precision: Precision) -> Self {
+    pub fn with_precision(
+        model: &Musicnn,
+        device: &Device,
+        precision: impl Into<LayerPrecision>,
+    ) -> Self {
+        let precision = precision.into();
         // Conv2d weight [maps, 1, kh, kw] → [kh·kw, maps] (row k = i·kw + j).
-        let conv2 = |block: &crate::model::FrontBlock| -> (ConvMat, usize, usize) {
+        let conv2 = |block: &crate::model::FrontBlock, precision| -> (ConvMat, usize, usize) {
             let [maps, _, kh, kw] = block.conv.weight.val().dims();
             let w = block.conv.weight.val().reshape([maps, kh * kw]).transpose();
             let w = to_mat(
@@ -301,7 +476,7 @@ impl FastMusicnn {
         let timbral = [&model.timbral_74, &model.timbral_77]
             .into_iter()
             .map(|b| {
-                let (c, _, kw) = conv2(b);
+                let (c, _, kw) = conv2(b, precision.timbral);
                 (c, kw)
             })
             .collect();
@@ -309,7 +484,7 @@ impl FastMusicnn {
             .into_iter()
             .zip(TEMPORAL_LENGTHS)
             .map(|(b, len)| {
-                let (c, kh, _) = conv2(b);
+                let (c, kh, _) = conv2(b, precision.temporal);
                 debug_assert_eq!(kh, len);
                 (c, len)
             })
@@ -337,7 +512,7 @@ impl FastMusicnn {
                     .as_ref()
                     .map(|b| vec1(b.val()))
                     .unwrap_or(vec![0.0; maps]);
-                ConvMat::new(w, bias, Affine::of(&b.norm), precision)
+                ConvMat::new(w, bias, Affine::of(&b.norm), precision.mid)
             })
             .collect();
         let bias =
@@ -353,7 +528,7 @@ impl FastMusicnn {
                 model.penultimate.weight.val(),
                 bias(&model.penultimate),
                 Affine::of(&model.penultimate_norm),
-                precision,
+                precision.dense,
             ),
             precision,
             output: model.output.weight.val(),
@@ -364,16 +539,17 @@ impl FastMusicnn {
     /// Timbral features `[frames, maps]` of frames `[first, first + count)` of the normalised
     /// frames `x` (`[rows, 96]`); frames outside `x` are zero (TF's padding after the norm).
     /// Filter rows that read outside `x` for every frame of the call are left out of the
-    /// product (exact: they multiply zeros).
+    /// product (exact: they multiply zeros). An int8 layer multiplies `x`'s bytes when `x`
+    /// has them (im2col rows of bytes, no conversion per product).
     fn timbral_frames(
         &self,
         conv: &ConvMat,
         width: usize,
-        x: &[f32],
+        x: Frames<'_>,
         first: i64,
         count: usize,
     ) -> Vec<f32> {
-        let rows = x.len() / N_MELS;
+        let rows = x.x.len() / N_MELS;
         let positions = N_MELS - width + 1;
         // Filter rows i in [i0, i1) read inside x for at least one frame of the call.
         let inside = |i: usize| {
@@ -390,24 +566,30 @@ impl FastMusicnn {
         let k0 = conv.align(i0 * width);
         let k1 = i1 * width;
         let k = k1 - k0;
-        let mut a = vec![0.0f32; count * positions * k];
-        for t in 0..count {
-            for i in i0..i1 {
-                let src = first + t as i64 + i as i64 - HALF_T as i64;
-                if src < 0 || src >= rows as i64 {
-                    continue;
-                }
-                let row = &x[src as usize * N_MELS..(src as usize + 1) * N_MELS];
-                for f in 0..positions {
-                    let dst = (t * positions + f) * k + i * width - k0;
-                    a[dst..dst + width].copy_from_slice(&row[f..f + width]);
-                }
-            }
-        }
+        let cols = Im2col {
+            rows,
+            first,
+            count,
+            width,
+            taps: (i0, i1),
+            k0,
+        };
         let maps = conv.maps;
-        let mut out = vec![f32::NEG_INFINITY; count * maps];
         // [count·positions, maps]
-        let y = conv.product(a, count * positions, (k0, k1), &self.device);
+        let y = match (&conv.packed, x.q) {
+            (Some(w), Some(q)) if w.precision() == Precision::Int8 => {
+                let a = cols.build(q.bytes, QuantRows::padded_k(k), q.zero as u8);
+                let a = QuantRows::from_bytes(a, count * positions, k, q.step, q.zero);
+                let mut y = vec![0.0f32; count * positions * maps];
+                w.matmul_quantized_range_on(Isa::best(Precision::Int8), &a, k0, &mut y);
+                y
+            }
+            _ => {
+                let a = cols.build(x.x, k, 0.0);
+                conv.product(a, count * positions, (k0, k1), &self.device)
+            }
+        };
+        let mut out = vec![f32::NEG_INFINITY; count * maps];
         for t in 0..count {
             let o = &mut out[t * maps..(t + 1) * maps];
             for r in y[t * positions * maps..(t + 1) * positions * maps].chunks_exact(maps) {
@@ -562,6 +744,22 @@ impl FastMusicnn {
                 }
             }
         }
+        // An int8 timbral layer reads the input as bytes, quantised once over its range
+        // (one step for the whole input, zero exact: the padding).
+        let quantised = (self.precision.timbral == Precision::Int8).then(|| {
+            let (lo, hi) = ext
+                .iter()
+                .fold((0.0f32, 0.0f32), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+            QuantRows::quantize_with_range(&ext, ext_rows, N_MELS, lo, hi)
+        });
+        let frames = Frames {
+            x: &ext,
+            q: quantised.as_ref().map(|q| QuantFrames {
+                bytes: q.data(),
+                step: q.steps()[0],
+                zero: q.zeros()[0],
+            }),
+        };
         // 1. Timbral features of every extended frame a patch reads (all of them unless the
         // patches leave gaps), in chunks (bounded im2col memory), the chunks on rayon's
         // threads (each writes its own rows: same values, any order).
@@ -576,7 +774,7 @@ impl FastMusicnn {
                     conv.maps,
                     TIMBRAL_CHUNK,
                     &timbral_rows,
-                    |c0, n| self.timbral_frames(conv, *width, &ext, c0 as i64, n),
+                    |c0, n| self.timbral_frames(conv, *width, frames, c0 as i64, n),
                 )
             })
             .collect();
@@ -606,7 +804,7 @@ impl FastMusicnn {
             .zip(starts.par_iter())
             .for_each(|(pool, &start)| {
                 let off = (start - first) as usize;
-                let patch = &ext[off * N_MELS..(off + PATCH_FRAMES) * N_MELS];
+                let patch = frames.rows(off, off + PATCH_FRAMES);
                 // 2. Front end [187, 561]: timbral (shared interior, recomputed edges), temporal.
                 let mut front = vec![0.0f32; PATCH_FRAMES * front_dim];
                 let mut col = 0;

@@ -169,7 +169,7 @@ impl Embedder {
 
     /// The same model multiplying in `precision` (musicnn models; vgg runs in f32 through burn
     /// whatever the value). Default: [`default_precision`](crate::default_precision).
-    pub fn with_precision(mut self, precision: crate::Precision) -> Self {
+    pub fn with_precision(mut self, precision: impl Into<crate::LayerPrecision>) -> Self {
         if let Net::Musicnn(e) = self.net {
             self.net = Net::Musicnn(Box::new(e.with_precision(precision)));
         }

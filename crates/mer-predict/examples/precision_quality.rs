@@ -8,7 +8,7 @@
 //! ```
 //! `bench/precision_quality.py` adds the labels (4Q accuracy, MUSIFEAST-17 r) of both columns.
 
-use mer_musicnn::Precision;
+use mer_musicnn::{LayerPrecision, Precision};
 use mer_predict::{Predictor, SongPrediction};
 
 /// CPU seconds used so far by all threads of this process (Linux; so that other processes on
@@ -24,7 +24,7 @@ fn cpu_seconds() -> f64 {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
-    let mut precision = Precision::Bf16;
+    let mut precision = LayerPrecision::all(Precision::Bf16);
     if let Some(i) = args.iter().position(|a| a == "--precision") {
         precision = args
             .get(i + 1)
@@ -33,7 +33,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         args.drain(i..i + 2);
     }
     if args.is_empty() {
-        return Err("usage: precision_quality [--precision bf16|int8] FILE...".into());
+        return Err(
+            "usage: precision_quality [--precision bf16|int8|int8,bf16,bf16,bf16] FILE...".into(),
+        );
     }
     let reference = Predictor::default_model()?.with_precision(Precision::F32);
     let other = Predictor::default_model()?.with_precision(precision);
@@ -45,7 +47,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         };
     println!(
         "file,arousal_f32,valence_f32,arousal_{p},valence_{p},max_2hz_diff,seconds_f32,seconds_{p}",
-        p = precision.name()
+        p = precision
     );
     let (mut max_a, mut max_v, mut sum_a, mut sum_v, mut max_d) = (0f32, 0f32, 0f32, 0f32, 0f32);
     let (mut changes, mut t_ref, mut t_other) = (0, 0.0, 0.0);
@@ -79,11 +81,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
          mean {:.4}; 2 Hz max {max_d:.4}; quadrant changes {changes}; time f32 {:.3} s/file, \
          {} {:.3} s/file ({:.2}x)",
         args.len(),
-        precision.name(),
+        precision,
         sum_a / n,
         sum_v / n,
         t_ref / n as f64,
-        precision.name(),
+        precision,
         t_other / n as f64,
         t_ref / t_other
     );

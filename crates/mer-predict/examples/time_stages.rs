@@ -6,7 +6,8 @@
 //! those samples), network (`predict_samples` on them minus features: network, head, pooling),
 //! and `predict_file` end to end. One line: `MODEL decode D resample R features F network N
 //! total T` (seconds). Used by `bench/predict_bench.sh`. MODEL `default-static` is the default
-//! as `mer predict` runs it for song-level answers only (`Predictor::static_only`), `default/K`
+//! as `mer predict` runs it for song-level answers only (`Predictor::static_only`: stride 6,
+//! `mer_musicnn::static_precision`), `default/K`
 //! the default with musicnn's patch stride K (`Predictor::with_patch_stride`).
 //!
 //! ```text
@@ -48,7 +49,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             _ => return Err(format!("unknown model {other:?} ({usage})").into()),
         },
     };
-    let predictor = Predictor::load(&choice)?.with_patch_stride(stride);
+    let predictor = if model == "default-static" {
+        Predictor::load(&choice)?.static_only()
+    } else {
+        Predictor::load(&choice)?.with_patch_stride(stride)
+    };
     let mel = predictor.input_kind().mel_44k();
     let rate = mel
         .as_ref()

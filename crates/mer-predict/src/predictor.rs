@@ -275,7 +275,8 @@ impl Predictor {
 
     /// The same predictor with musicnn's products in `precision` (default:
     /// [`mer_musicnn::default_precision`]); no effect on models without musicnn.
-    pub fn with_precision(mut self, precision: mer_musicnn::Precision) -> Self {
+    pub fn with_precision(mut self, precision: impl Into<mer_musicnn::LayerPrecision>) -> Self {
+        let precision = precision.into();
         self.embedder = self.embedder.map(|e| e.with_precision(precision));
         self
     }
@@ -298,9 +299,12 @@ impl Predictor {
 
     /// The same predictor for static answers only (song-level arousal, valence, quadrant and
     /// confidence; the dynamic series are left empty): musicnn runs on the patch of one 0.5 s
-    /// frame in [`STATIC_PATCH_STRIDE`] ([`Self::with_patch_stride`]).
+    /// frame in [`STATIC_PATCH_STRIDE`] ([`Self::with_patch_stride`]), in
+    /// [`mer_musicnn::static_precision`] (int8 timbral convolutions where the CPU has
+    /// AVX512_VNNI; replaces an earlier [`Self::with_precision`]).
     pub fn static_only(self) -> Self {
         self.with_patch_stride(STATIC_PATCH_STRIDE)
+            .with_precision(mer_musicnn::static_precision())
     }
 
     /// The same predictor with musicnn's 2 Hz patches computed every `stride` frames only

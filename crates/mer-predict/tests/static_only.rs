@@ -63,7 +63,13 @@ fn static_only_default_is_within_the_measured_bound_of_every_patch() {
         assert!((0.0..=1.0).contains(&b.confidence));
     }
     // Streamed in blocks whose frames are multiples of the stride (24 s blocks, 12 s
-    // margins): the groups are the whole file's, so the answer is the same.
+    // margins): the groups are the whole file's, so the answer is the same — up to rounding,
+    // and, with int8 timbral convolutions (the static precision on AVX512_VNNI), up to the input's
+    // quantisation step, which follows the range of the frames each call sees (the block with
+    // its margins, not the whole file): measured 1.3e-4 (arousal) and 1.0e-3 (confidence) on
+    // this clip.
+    let int8 = mer_musicnn::static_precision().timbral == mer_musicnn::Precision::Int8;
+    let (tol, tol_confidence) = if int8 { (1e-3, 5e-3) } else { (1e-5, 0.0) };
     let blocks = Predictor::default_model()
         .unwrap()
         .static_only()
@@ -72,9 +78,12 @@ fn static_only_default_is_within_the_measured_bound_of_every_patch() {
         fast.predict_file(&deam3).unwrap(),
         blocks.predict_file(&deam3).unwrap(),
     );
-    assert!((w.arousal - k.arousal).abs() <= 1e-5, "{w:?} {k:?}");
-    assert!((w.valence - k.valence).abs() <= 1e-5, "{w:?} {k:?}");
-    assert_eq!(w.confidence, k.confidence);
+    assert!((w.arousal - k.arousal).abs() <= tol, "{w:?} {k:?}");
+    assert!((w.valence - k.valence).abs() <= tol, "{w:?} {k:?}");
+    assert!(
+        (w.confidence - k.confidence).abs() <= tol_confidence,
+        "{w:?} {k:?}"
+    );
 }
 
 /// The strided embedder computes the patch of each group's middle frame only — the same

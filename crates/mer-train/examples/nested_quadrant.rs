@@ -8,18 +8,100 @@
 //!
 //! ```text
 //! cargo run --release -p mer-train --example nested_quadrant -- <data dir> [cache dir] [out.json]
+//!     [--view PRECISION=CACHE_DIR]... [--strides 1,6]
 //! ```
 //! Prints a summary table, the chosen head settings, ECE and the reliability tables.
+//!
+//! With `--view`, only the shipped recipe (ridge + quadrant head) runs, once per test view and
+//! stride: every model is chosen and trained on the f32 features (as shipped), and the outer
+//! folds' and holdout's clips are predicted from musicnn embeddings computed in `PRECISION`
+//! (`bf16`, `int8`, or per layer `timbral,temporal,mid,dense` such as `int8,bf16,bf16,bf16`;
+//! cached in `CACHE_DIR`, computed there when missing) and/or at patch stride k
+//! (`mer_train::protocol::nested_cv_viewed`, `SharedData::strided`); f32 itself is the first
+//! view. This measures what the reduced-precision and static-only prediction paths do to the
+//! shipped model's quality.
 
 use std::collections::HashSet;
 use std::path::PathBuf;
 
 use mer_data::FeatureCache;
-use mer_train::protocol::{Grid, HOLDOUT_FILE, NestedReport, nested_cv, read_holdout};
+use mer_musicnn::{LayerPrecision, Precision};
+use mer_train::protocol::{
+    Grid, HOLDOUT_FILE, NestedReport, nested_cv, nested_cv_viewed, read_holdout,
+};
 use mer_train::{Preset, SharedData};
 
+/// The shipped recipe on each (precision, stride) view of the test clips; prints one table.
+fn views(
+    data: &SharedData,
+    data_dir: &std::path::Path,
+    holdout: &HashSet<String>,
+    views: &[(LayerPrecision, FeatureCache)],
+    strides: &[usize],
+) -> Result<Vec<(String, NestedReport)>, Box<dyn std::error::Error>> {
+    let preset = Preset::named("default")?;
+    let grid = Grid::fixed(&preset)?;
+    let mut out = Vec::new();
+    let mut loaded = vec![(Precision::F32.into(), data.clone())];
+    for (p, cache) in views {
+        let t0 = std::time::Instant::now();
+        let v = SharedData::load_at(data_dir, Some(cache), true, *p)?;
+        eprintln!(
+            "{p} view: {} clips in {:.0} s",
+            v.clips.len(),
+            t0.elapsed().as_secs_f64()
+        );
+        loaded.push((*p, v));
+    }
+    println!(
+        "| test features | nested r A | r V | 4Q acc | V sign | holdout r A | r V | 4Q acc | V sign |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|");
+    for (p, v) in &loaded {
+        for &k in strides {
+            let name = format!("{p}, stride {k}");
+            eprintln!("{name}");
+            let r = nested_cv_viewed(&preset, &grid, data, &v.strided(k), holdout, 5)?;
+            println!(
+                "| {name} | {:.4} | {:.4} | {:.4} | {:.4} | {:.4} | {:.4} | {:.4} | {:.4} |",
+                r.outer.musifeast_r_arousal,
+                r.outer.musifeast_r_valence,
+                r.outer.fourq_accuracy,
+                r.valence_sign.0,
+                r.holdout.musifeast_r_arousal,
+                r.holdout.musifeast_r_valence,
+                r.holdout.fourq_accuracy,
+                r.valence_sign.1,
+            );
+            out.push((name, r));
+        }
+    }
+    Ok(out)
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut args: Vec<String> = Vec::new();
+    let mut test_views: Vec<(LayerPrecision, FeatureCache)> = Vec::new();
+    let mut strides = vec![1usize, 6];
+    let mut it = std::env::args().skip(1);
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--view" => {
+                let v = it.next().ok_or("--view PRECISION=CACHE_DIR")?;
+                let (p, dir) = v.split_once('=').ok_or("--view PRECISION=CACHE_DIR")?;
+                test_views.push((p.parse()?, FeatureCache::new(dir)?));
+            }
+            "--strides" => {
+                strides = it
+                    .next()
+                    .ok_or("--strides K,K...")?
+                    .split(',')
+                    .map(|k| k.parse())
+                    .collect::<Result<_, _>>()?;
+            }
+            _ => args.push(a),
+        }
+    }
     let data_dir = PathBuf::from(
         args.first()
             .ok_or("usage: nested_quadrant DATA_DIR [CACHE] [OUT]")?,
@@ -40,6 +122,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         data.failures.len(),
         t0.elapsed().as_secs_f64()
     );
+    if !test_views.is_empty() {
+        let reports = views(&data, &data_dir, &holdout, &test_views, &strides)?;
+        if let Some(out) = args.get(2) {
+            std::fs::write(out, serde_json::to_vec_pretty(&reports)?)?;
+        }
+        return Ok(());
+    }
     let with_head = Preset::named("default")?;
     let mut without = with_head.clone();
     without.quadrant_head = None;

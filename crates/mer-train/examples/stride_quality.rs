@@ -7,7 +7,7 @@
 //!
 //! The 2 Hz embeddings come from the feature cache (`SharedData::load`); each frame's patch is
 //! independent, so the stride-k embeddings are the cached rows of
-//! `mer_musicnn::embed::strided_frames`, held over their groups (`expand_strided`) — what the
+//! `mer_musicnn::embed::strided_frames`, held over their groups (`Clip::strided`) — what the
 //! strided embedder computes. For each stride k (default 1 2 3 4 6 8 12 20):
 //!
 //! 1. the embedded default model (`mer_predict::DEFAULT_MODEL`) on every clip: static
@@ -23,25 +23,11 @@
 
 use std::path::PathBuf;
 
-use mer_data::{FeatureCache, Matrix};
+use mer_data::FeatureCache;
 use mer_model::{Example, MerModel, load_model};
-use mer_musicnn::embed::{expand_strided, strided_frames};
+use mer_musicnn::embed::strided_frames;
 use mer_train::cv::{fold_of_clip, static_scores};
 use mer_train::{Clip, Preset, SharedData, train_on_clips};
-
-/// `clip` with its embeddings as the stride-`k` embedder computes them.
-fn strided(clip: &Clip, k: usize) -> Clip {
-    let m = clip.musicnn.as_ref().expect("musicnn embeddings loaded");
-    let picked: Vec<f32> = strided_frames(m.rows, k)
-        .into_iter()
-        .flat_map(|t| m.row(t).to_vec())
-        .collect();
-    let rows = Matrix::new(picked.len() / m.cols, m.cols, picked);
-    Clip {
-        musicnn: Some(expand_strided(&rows, m.rows, k)),
-        ..clip.clone()
-    }
-}
 
 /// The model's (arousal, valence) series over the whole clip.
 fn series(model: &MerModel, preset: &Preset, clip: &Clip) -> (Vec<f32>, Vec<f32>) {
@@ -87,7 +73,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let preset = Preset::named("default")?;
     let views: Vec<Vec<Clip>> = strides
         .iter()
-        .map(|&k| data.clips.iter().map(|c| strided(c, k)).collect())
+        .map(|&k| data.clips.iter().map(|c| c.strided(k)).collect())
         .collect();
 
     // 1. The embedded default on every clip, as `mer predict` summarises a series.

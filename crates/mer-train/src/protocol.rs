@@ -317,14 +317,15 @@ fn fit_predict(
     train: &[usize],
     test: &[usize],
 ) -> Result<Held> {
-    Ok(fit_predict_decided(preset, data, train, test)?.0)
+    Ok(fit_predict_decided(preset, data, data, train, test)?.0)
 }
 
-/// [`fit_predict`], the quadrant head's decisions and its settings record (when the model
-/// has a head).
+/// [`fit_predict`] with the test clips' features from `view` (the same clips as `data`), the
+/// quadrant head's decisions and its settings record (when the model has a head).
 fn fit_predict_decided(
     preset: &Preset,
     data: &SharedData,
+    view: &SharedData,
     train: &[usize],
     test: &[usize],
 ) -> Result<(Held, Decisions, Option<serde_json::Value>)> {
@@ -333,7 +334,7 @@ fn fit_predict_decided(
     let mut held = Held::new();
     let mut decisions = Decisions::new();
     for &i in test {
-        let (series, d) = predict_whole_decided(&model, preset, &data.clips[i])?;
+        let (series, d) = predict_whole_decided(&model, preset, &view.clips[i])?;
         held.push(held_entry(i, series));
         if let Some(d) = d {
             decisions.push((i, d));
@@ -381,6 +382,35 @@ pub fn nested_cv(
     holdout: &HashSet<String>,
     k: usize,
 ) -> Result<NestedReport> {
+    nested_cv_viewed(base, grid, data, data, holdout, k)
+}
+
+/// [`nested_cv`] where every model is chosen and trained on `data`'s features but the outer
+/// folds' and the holdout's clips are predicted from `view`'s: the same clips in the same
+/// order with other features of the same set, e.g. musicnn embeddings computed in a reduced
+/// precision or at a patch stride ([`SharedData::strided`]) — how a model trained on f32
+/// features does when the prediction path computes them differently.
+pub fn nested_cv_viewed(
+    base: &Preset,
+    grid: &Grid,
+    data: &SharedData,
+    view: &SharedData,
+    holdout: &HashSet<String>,
+    k: usize,
+) -> Result<NestedReport> {
+    let same = view.clips.len() == data.clips.len()
+        && view
+            .clips
+            .iter()
+            .zip(&data.clips)
+            .all(|(v, d)| v.id == d.id);
+    if !same {
+        return Err(TrainError::Invalid(format!(
+            "nested CV: the test view's {} clips are not the training data's {} in order",
+            view.clips.len(),
+            data.clips.len()
+        )));
+    }
     if k < 3 {
         return Err(TrainError::Invalid(format!(
             "nested CV needs at least 3 outer folds, got {k}"
@@ -399,7 +429,8 @@ pub fn nested_cv(
             .iter()
             .partition(|&&i| fold_of_clip(&data.clips[i].id, k) == fold);
         let c = choose(base, grid, data, &train, k - 1)?;
-        let (held, decisions, head) = fit_predict_decided(&c.apply(base), data, &train, &test)?;
+        let (held, decisions, head) =
+            fit_predict_decided(&c.apply(base), data, view, &train, &test)?;
         outer_decisions.extend(decisions);
         chosen_heads.extend(head);
         let r = report(
@@ -439,7 +470,7 @@ pub fn nested_cv(
     );
     let holdout_choice = choose(base, grid, data, &rest, k)?;
     let (held, holdout_decisions, head) =
-        fit_predict_decided(&holdout_choice.apply(base), data, &rest, &held_idx)?;
+        fit_predict_decided(&holdout_choice.apply(base), data, view, &rest, &held_idx)?;
     chosen_heads.extend(head);
     let holdout_vsign = valence_sign_accuracy(data, &held);
     let quadrant = if outer_decisions.is_empty() {

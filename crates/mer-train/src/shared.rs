@@ -12,7 +12,7 @@ use std::path::Path;
 use mer_data::{FeatureCache, Format, Matrix};
 use mer_featureset::{FeatureSet, compute_all_16k};
 use mer_model::{ClipLabels, DynamicLabels, Example};
-use mer_musicnn::MusicnnEmbedder;
+use mer_musicnn::{LayerPrecision, MusicnnEmbedder, Precision};
 use rayon::prelude::*;
 
 use crate::error::Result;
@@ -36,6 +36,25 @@ pub struct Clip {
 }
 
 impl Clip {
+    /// The clip with its musicnn embeddings as the stride-`k` embedder computes them
+    /// (`MusicnnEmbedder::with_patch_stride`): each 2 Hz frame's patch is independent, so
+    /// they are the rows [`strided_frames`](mer_musicnn::embed::strided_frames) picks,
+    /// held over their groups ([`expand_strided`](mer_musicnn::embed::expand_strided)).
+    pub fn strided(&self, k: usize) -> Clip {
+        let musicnn = self.musicnn.as_ref().map(|m| {
+            let picked: Vec<f32> = mer_musicnn::embed::strided_frames(m.rows, k)
+                .into_iter()
+                .flat_map(|t| m.row(t).to_vec())
+                .collect();
+            let rows = Matrix::new(picked.len() / m.cols, m.cols, picked);
+            mer_musicnn::embed::expand_strided(&rows, m.rows, k)
+        });
+        Clip {
+            musicnn,
+            ..self.clone()
+        }
+    }
+
     /// The training example for features `kind` (dynamic clips cropped to their labels).
     ///
     /// An error if `kind` needs musicnn features that were not computed.
@@ -102,6 +121,14 @@ pub fn labelled_items(data_dir: &Path) -> Result<Vec<(&'static str, mer_data::It
 }
 
 impl SharedData {
+    /// Every clip [`Clip::strided`] by `k`.
+    pub fn strided(&self, k: usize) -> SharedData {
+        SharedData {
+            clips: self.clips.iter().map(|c| c.strided(k)).collect(),
+            ..self.clone()
+        }
+    }
+
     /// One line per decoder warning (`id: message`) and per clip left out
     /// (`id: message; left out`), for the caller to print.
     pub fn report_lines(&self) -> Vec<String> {
@@ -115,20 +142,36 @@ impl SharedData {
 
     /// Loads every corpus found under `data_dir` and computes (or reads from `cache`) each
     /// clip's features on all of rayon's threads.
+    ///
+    /// musicnn runs in f32 whatever the CPU (as `mer_featureset::Extractor`): training data
+    /// must not depend on whether the machine has AVX-512 BF16 (prediction may use bf16).
     pub fn load(
         data_dir: &Path,
         cache: Option<&FeatureCache>,
         with_musicnn: bool,
     ) -> Result<SharedData> {
+        Self::load_at(data_dir, cache, with_musicnn, Precision::F32.into())
+    }
+
+    /// [`load`](Self::load) with musicnn's products in `precision` (to measure what a
+    /// reduced-precision prediction path does to models trained on f32 features). The cache
+    /// key names the precision.
+    pub fn load_at(
+        data_dir: &Path,
+        cache: Option<&FeatureCache>,
+        with_musicnn: bool,
+        precision: LayerPrecision,
+    ) -> Result<SharedData> {
         let embedder = if with_musicnn {
-            // f32 whatever the CPU (as `mer_featureset::Extractor`): training data must not
-            // depend on whether the machine has AVX-512 BF16 (prediction may use bf16).
-            Some(MusicnnEmbedder::new()?.with_precision(mer_musicnn::Precision::F32))
+            Some(MusicnnEmbedder::new()?.with_precision(precision))
         } else {
             None
         };
         let items = labelled_items(data_dir)?;
-        let key_musicnn = FeatureSet::Musicnn.cache_key().unwrap_or_default();
+        let key_musicnn = FeatureSet::Musicnn
+            .cache_key()
+            .unwrap_or_default()
+            .replace(";precision=f32", &format!(";precision={precision}"));
         let key_logmel = FeatureSet::LogMel.cache_key().unwrap_or_default();
         let results: Vec<_> = items
             .par_iter()
