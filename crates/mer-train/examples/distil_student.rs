@@ -6,6 +6,9 @@
 //! # teacher embeddings from the feature cache (MER_CACHE), full-rate log-mel cached in OUT/logmel
 //! RAYON_NUM_THREADS=1 nice cargo run --release -p mer -p mer-train --example distil_student -- \
 //!     train DATA OUT [MINUTES]          # trains for MINUTES (default 35), saves OUT/student.bpk
+//! # resume: start from FROM/student.bpk (its standardisation kept), cosine restart at
+//! # STUDENT_LR (default 3e-4); STUDENT_MEAN_W weighs a crop-mean embedding loss term
+//! ... --example distil_student -- train DATA OUT MINUTES FROM
 //! ... --example distil_student -- eval DATA OUT         # per-dim r, nested CV student vs teacher
 //! ... --example distil_student -- speed DATA OUT [N]    # CPU s per clip on N 4Q holdout clips
 //! ```
@@ -302,28 +305,51 @@ fn load_student(out: &Path, device: &Device) -> Res<(Student, Stats)> {
     Ok((net, s))
 }
 
-fn train(data_dir: &Path, out: &Path, minutes: f64) -> Res<()> {
+/// `STUDENT_*` environment knob `name` parsed as `T`, `default` when unset.
+fn env_or<T: std::str::FromStr>(name: &str, default: T) -> Res<T> {
+    match std::env::var(name) {
+        Ok(v) => v
+            .parse()
+            .map_err(|_| format!("{name}={v:?}: not a number").into()),
+        Err(_) => Ok(default),
+    }
+}
+
+/// Trains for `minutes` into `out`; `from`: a directory with a `student.bpk`/`student.json` to
+/// start from (its standardisation is kept, the cosine schedule restarts at `STUDENT_LR`,
+/// default 3e-4, with a fresh Adam state). `STUDENT_MEAN_W` (default 0) weighs an extra loss
+/// term: the squared error of each crop's mean embedding (the static answer's input is a
+/// clip's mean embedding).
+fn train(data_dir: &Path, out: &Path, minutes: f64, from: Option<&Path>) -> Res<()> {
     let (_, tracks) = load_tracks(data_dir, out)?;
-    let config = StudentConfig::default();
+    let device = Device::flex();
+    let ad = device.clone().autodiff();
+    ad.seed(18);
+    let (mut net, s, lr0, seed) = match from {
+        Some(dir) => {
+            let (net, s) = load_student(dir, &ad)?;
+            eprintln!("resuming from {}", dir.display());
+            (net, s, env_or("STUDENT_LR", 3e-4)?, 1818)
+        }
+        None => {
+            let config = StudentConfig::default();
+            let s = fit_stats(&tracks, config.clone());
+            (config.init(&ad), s, env_or("STUDENT_LR", 1e-3)?, 18)
+        }
+    };
+    let config = s.config.clone();
     eprintln!(
         "student {config:?}: {:.2} M MAC per second of audio",
         config.macs_per_second() / 1e6
     );
-    let s = fit_stats(&tracks, config.clone());
     let train_idx: Vec<usize> = (0..tracks.len()).filter(|&i| !tracks[i].holdout).collect();
     let hold_idx: Vec<usize> = (0..tracks.len()).filter(|&i| tracks[i].holdout).collect();
     let (batch, k) = (16usize, 12usize);
-    let lr0 = 1e-3;
-    let aug_db: f32 = std::env::var("STUDENT_AUG_DB")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(3.0);
-    let device = Device::flex();
-    let ad = device.clone().autodiff();
-    ad.seed(18);
-    let mut net = config.init(&ad);
+    let aug_db: f32 = env_or("STUDENT_AUG_DB", 3.0)?;
+    let mean_w: f32 = env_or("STUDENT_MEAN_W", 0.0)?;
+    eprintln!("lr {lr0:.1e}, aug ±{aug_db} dB, crop-mean loss weight {mean_w}");
     let mut optim = AdamConfig::new().init();
-    let mut rng = Rng(18);
+    let mut rng = Rng(seed);
     // A fixed validation set: 4 batches of holdout crops.
     let mut vrng = Rng(7);
     let val: Vec<_> = (0..4)
@@ -353,6 +379,14 @@ fn train(data_dir: &Path, out: &Path, minutes: f64) -> Res<()> {
         }
         sum / val.len() as f64
     };
+    let save = |net: &Student, s: &Stats, log: &[String]| -> Res<()> {
+        let bytes = net.valid().into_record().into_bytes()?.to_vec();
+        std::fs::write(out.join("student.bpk.tmp"), bytes)?;
+        std::fs::rename(out.join("student.bpk.tmp"), out.join("student.bpk"))?;
+        std::fs::write(out.join("student.json"), serde_json::to_vec_pretty(s)?)?;
+        std::fs::write(out.join("train.log"), log.join("\n") + "\n")?;
+        Ok(())
+    };
     let budget = minutes * 60.0;
     let t0 = Instant::now();
     let mut step = 0usize;
@@ -376,8 +410,19 @@ fn train(data_dir: &Path, out: &Path, minutes: f64) -> Res<()> {
         let xt = Tensor::<3>::from_data(TensorData::new(x, [picks.len(), len, N_MELS]), &ad)
             .swap_dims(1, 2);
         let yt = Tensor::<2>::from_data(TensorData::new(y, [w.len(), s.config.n_out]), &ad);
-        let loss = (net.forward(xt, &w) - yt).square().mean();
-        let lv: f32 = loss.clone().into_scalar();
+        let err = net.forward(xt, &w) - yt; // [b·k, 200], crop by crop
+        let frame = err.clone().square().mean();
+        let lv: f32 = frame.clone().into_scalar();
+        let loss = if mean_w > 0.0 {
+            let crop = err
+                .reshape([picks.len(), k, s.config.n_out])
+                .mean_dim(1)
+                .square()
+                .mean();
+            frame + crop * mean_w
+        } else {
+            frame
+        };
         let grads = GradientsParams::from_grads(loss.backward(), &net);
         net = optim.step(lr, net, grads);
         run += f64::from(lv);
@@ -392,6 +437,8 @@ fn train(data_dir: &Path, out: &Path, minutes: f64) -> Res<()> {
             eprintln!("{line}");
             log.push(line);
             run = 0.0;
+            // A checkpoint, so a stopped run keeps its progress.
+            save(&net, &s, &log)?;
         }
     }
     let vl = val_loss(&net);
@@ -401,11 +448,7 @@ fn train(data_dir: &Path, out: &Path, minutes: f64) -> Res<()> {
     );
     eprintln!("{line}");
     log.push(line);
-    let bytes = net.valid().into_record().into_bytes()?.to_vec();
-    std::fs::write(out.join("student.bpk"), bytes)?;
-    std::fs::write(out.join("student.json"), serde_json::to_vec_pretty(&s)?)?;
-    std::fs::write(out.join("train.log"), log.join("\n") + "\n")?;
-    Ok(())
+    save(&net, &s, &log)
 }
 
 /// Per-dimension r between teacher and student over `rows` (each a pair of 200-d rows):
@@ -617,14 +660,19 @@ fn speed(data_dir: &Path, out: &Path, n_clips: usize) -> Res<()> {
 
 fn main() -> Res<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let usage = "usage: distil_student train|eval|speed DATA OUT [MINUTES|N]";
+    let usage = "usage: distil_student train DATA OUT [MINUTES [FROM_DIR]] | eval DATA OUT | speed DATA OUT [N]";
     let (cmd, data, out) = match args.as_slice() {
         [c, d, o, ..] => (c.as_str(), PathBuf::from(d), PathBuf::from(o)),
         _ => return Err(usage.into()),
     };
     std::fs::create_dir_all(&out)?;
     match cmd {
-        "train" => train(&data, &out, args.get(3).map_or(Ok(35.0), |m| m.parse())?),
+        "train" => train(
+            &data,
+            &out,
+            args.get(3).map_or(Ok(35.0), |m| m.parse())?,
+            args.get(4).map(Path::new),
+        ),
         "eval" => eval(&data, &out),
         "speed" => speed(&data, &out, args.get(3).map_or(Ok(8), |m| m.parse())?),
         _ => Err(usage.into()),
