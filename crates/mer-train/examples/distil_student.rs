@@ -498,19 +498,22 @@ fn clip_mean(m: &Matrix) -> Vec<f32> {
     v
 }
 
-/// `STUDENT_EVAL`: comma-separated runners to score (`burn`, the reference, default; `f32`,
-/// `bf16`, `int8`: `FastStudent` in that precision).
+/// `STUDENT_EVAL`: comma-separated list of what to score (default `teacher,burn`): `teacher`
+/// (the default's recipe on the teacher's embeddings), student runners `burn` (the reference)
+/// and `f32`, `bf16`, `int8` (`FastStudent` in that precision).
 fn eval(data_dir: &Path, out: &Path) -> Res<()> {
     let (data, tracks) = load_tracks(data_dir, out)?;
     let device = Device::flex();
     let (net, s) = load_student(out, &device)?;
     let kinds: Vec<String> = std::env::var("STUDENT_EVAL")
-        .unwrap_or_else(|_| "burn".into())
+        .unwrap_or_else(|_| "teacher,burn".into())
         .split(',')
         .map(str::to_owned)
         .collect();
+    let with_teacher = kinds.iter().any(|k| k == "teacher");
     let fast: Vec<Option<FastStudent>> = kinds
         .iter()
+        .filter(|k| *k != "teacher")
         .map(|k| -> Res<_> {
             Ok(match k.as_str() {
                 "burn" => None,
@@ -544,7 +547,9 @@ fn eval(data_dir: &Path, out: &Path) -> Res<()> {
         reports.push((name, r, old));
         Ok(())
     };
-    score("teacher (MSD_musicnn)".into(), &data)?;
+    if with_teacher {
+        score("teacher (MSD_musicnn)".into(), &data)?;
+    }
     for f in &fast {
         let run = match f {
             None => Runner::Burn(&net, &device),
