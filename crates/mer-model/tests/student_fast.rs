@@ -35,7 +35,10 @@ fn input(path: &std::path::Path) -> (Vec<f32>, usize) {
     let mut x = m.data.clone();
     for band in 0..b {
         let mean = (0..t).map(|r| x[r * b + band]).sum::<f32>() / t as f32;
-        let var = (0..t).map(|r| (x[r * b + band] - mean).powi(2)).sum::<f32>() / t as f32;
+        let var = (0..t)
+            .map(|r| (x[r * b + band] - mean).powi(2))
+            .sum::<f32>()
+            / t as f32;
         for r in 0..t {
             x[r * b + band] = (x[r * b + band] - mean) / var.sqrt().max(1e-3);
         }
@@ -60,10 +63,7 @@ fn pearson(a: &[f32], b: &[f32]) -> f64 {
 /// `(max |a − b| / max |a|, smallest per-column r)` of row-major `[rows, cols]` matrices.
 fn compare(a: &[f32], b: &[f32], cols: usize) -> (f64, f64) {
     let m = a.iter().fold(0f32, |m, v| m.max(v.abs()));
-    let d = a
-        .iter()
-        .zip(b)
-        .fold(0f32, |m, (x, y)| m.max((x - y).abs()));
+    let d = a.iter().zip(b).fold(0f32, |m, (x, y)| m.max((x - y).abs()));
     let min_r = (0..cols)
         .map(|c| {
             let ca: Vec<f32> = a.iter().skip(c).step_by(cols).copied().collect();
@@ -131,8 +131,14 @@ fn fast_student_matches_burn_on_real_audio() {
                 precision.name(),
                 isa.name()
             );
-            assert!(df <= bound && dy <= bound, "{precision:?} {isa:?}: {df} {dy}");
-            assert!(rf >= min_r && ry >= min_r, "{precision:?} {isa:?}: {rf} {ry}");
+            assert!(
+                df <= bound && dy <= bound,
+                "{precision:?} {isa:?}: {df} {dy}"
+            );
+            assert!(
+                rf >= min_r && ry >= min_r,
+                "{precision:?} {isa:?}: {rf} {ry}"
+            );
         }
     }
 }

@@ -21,12 +21,12 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use mer_data::{FeatureCache, Matrix};
+use mer_kernels::Precision;
 use mer_model::burn::module::Module;
 use mer_model::burn::optim::{AdamConfig, GradientsParams};
 use mer_model::burn::store::ModuleRecord;
 use mer_model::burn::tensor::{Bytes, Device, Tensor, TensorData};
 use mer_model::student::{FastStudent, Student, StudentConfig, output_frames, window_start};
-use mer_kernels::Precision;
 use mer_musicnn::embed::patch_start_2hz;
 use mer_train::cv::cross_validate_preset;
 use mer_train::protocol::{Grid, HOLDOUT_FILE, nested_cv, read_holdout};
@@ -535,7 +535,11 @@ fn eval(data_dir: &Path, out: &Path) -> Res<()> {
         for (p, n, x) in [
             ("nested 5×4 CV", r.n_rest, &r.outer),
             ("holdout", r.n_holdout, &r.holdout),
-            ("old 5-fold CV, all clips (fast's REPORT row)", d.clips.len(), &old),
+            (
+                "old 5-fold CV, all clips (fast's REPORT row)",
+                d.clips.len(),
+                &old,
+            ),
         ] {
             let line = format!(
                 "| {name} | {p} | {n} | {:.3} | {:.3} | {:.3} |",
@@ -556,7 +560,10 @@ fn eval(data_dir: &Path, out: &Path) -> Res<()> {
             Some(f) => Runner::Fast(f),
         };
         let t0 = Instant::now();
-        let student: Vec<Matrix> = tracks.par_iter().map(|t| embed_track(&run, t, &s)).collect();
+        let student: Vec<Matrix> = tracks
+            .par_iter()
+            .map(|t| embed_track(&run, t, &s))
+            .collect();
         println!(
             "student {}: embeddings of {} tracks in {:.1} s",
             run.name(),
@@ -743,7 +750,9 @@ fn speed(data_dir: &Path, out: &Path, n_clips: usize) -> Res<()> {
         );
     }
     // A 5-minute track: the first clip's samples ten times over.
-    let long: Vec<f32> = (0..10).flat_map(|_| first_samples.iter().copied()).collect();
+    let long: Vec<f32> = (0..10)
+        .flat_map(|_| first_samples.iter().copied())
+        .collect();
     let mut logmel = Matrix::new(0, 0, Vec::new());
     let mel = timed(1, &mut || {
         logmel = mer_musicnn::frontend::logmel(&long).expect("log-mel")
