@@ -661,10 +661,12 @@ fn speed(data_dir: &Path, out: &Path, n_clips: usize) -> Res<()> {
     let (net, s) = load_student(out, &device)?;
     let fast32 = FastStudent::new(&net, Precision::F32);
     let fast16 = FastStudent::new(&net, Precision::Bf16);
+    let fast8 = FastStudent::new(&net, Precision::Int8);
     let runners = [
         Runner::Burn(&net, &device),
         Runner::Fast(&fast32),
         Runner::Fast(&fast16),
+        Runner::Fast(&fast8),
     ];
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
     let holdout: HashSet<String> = read_holdout(&root.join(HOLDOUT_FILE))?
@@ -681,8 +683,8 @@ fn speed(data_dir: &Path, out: &Path, n_clips: usize) -> Res<()> {
     let musicnn = mer_musicnn::MusicnnEmbedder::new()?;
     let fast = mer_predict::Predictor::load(&mer_predict::ModelChoice::Fast)?;
     let default = mer_predict::Predictor::load(&mer_predict::ModelChoice::Default)?;
-    // decode, log-mel, 3 student runners, musicnn, fast, default.
-    let mut tot = [0f64; 8];
+    // decode, log-mel, 4 student runners, musicnn, fast, default.
+    let mut tot = [0f64; 9];
     let reps = 3;
     let mut first_samples = Vec::new();
     for f in &files {
@@ -695,7 +697,7 @@ fn speed(data_dir: &Path, out: &Path, n_clips: usize) -> Res<()> {
             logmel = mer_musicnn::frontend::logmel(&samples).expect("log-mel")
         });
         let n = mer_features::frames_2hz(samples.len() as u64, 256, 16_000);
-        let mut stu = [0f64; 3];
+        let mut stu = [0f64; 4];
         for (t, run) in stu.iter_mut().zip(&runners) {
             *t = timed(reps, &mut || {
                 let (x, tp) = student_input(&logmel, &s);
@@ -712,14 +714,17 @@ fn speed(data_dir: &Path, out: &Path, n_clips: usize) -> Res<()> {
             default.predict_samples(&samples, 16_000).expect("default");
         });
         eprintln!(
-            "{}: decode+resample {decode:.4} log-mel {mel:.4} student burn {:.4} fast f32 {:.4} fast bf16 {:.4} musicnn ({:?}) {teach:.4} fast predict_samples {fast_t:.4} default predict_samples {def_t:.4}",
+            "{}: decode+resample {decode:.4} log-mel {mel:.4} student burn {:.4} fast f32 {:.4} fast bf16 {:.4} fast int8 {:.4} musicnn ({:?}) {teach:.4} fast predict_samples {fast_t:.4} default predict_samples {def_t:.4}",
             f.display(),
             stu[0],
             stu[1],
             stu[2],
+            stu[3],
             musicnn.precision()
         );
-        let all = [decode, mel, stu[0], stu[1], stu[2], teach, fast_t, def_t];
+        let all = [
+            decode, mel, stu[0], stu[1], stu[2], stu[3], teach, fast_t, def_t,
+        ];
         for (t, v) in tot.iter_mut().zip(all) {
             *t += v / files.len() as f64;
         }
@@ -733,9 +738,9 @@ fn speed(data_dir: &Path, out: &Path, n_clips: usize) -> Res<()> {
         tot[0],
         tot[1],
         musicnn.precision(),
-        tot[5],
         tot[6],
-        tot[7]
+        tot[7],
+        tot[8]
     );
     for (i, run) in runners.iter().enumerate() {
         let e2e = tot[1] + tot[2 + i];
@@ -743,10 +748,10 @@ fn speed(data_dir: &Path, out: &Path, n_clips: usize) -> Res<()> {
             "  student {}: net {:.4} s (standardisation + net + pooling + head), from 16 kHz samples {e2e:.4} s = {:.2}× the fast model's time, {:.1}× less than the default's; from the file {:.4} s vs fast {:.4} s",
             run.name(),
             tot[2 + i],
-            e2e / tot[6],
-            tot[7] / e2e,
+            e2e / tot[7],
+            tot[8] / e2e,
             tot[0] + e2e,
-            tot[0] + tot[6]
+            tot[0] + tot[7]
         );
     }
     // A 5-minute track: the first clip's samples ten times over.
