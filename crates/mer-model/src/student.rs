@@ -29,6 +29,9 @@ use burn::tensor::activation::relu;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
+mod fast;
+pub use fast::FastStudent;
+
 /// Input frames per second (musicnn: 16 kHz, hop 256).
 pub const INPUT_FPS: f64 = 62.5;
 /// Input frames of one musicnn patch (3 s).

@@ -6,6 +6,9 @@
 //! # teacher embeddings from the feature cache (MER_CACHE), full-rate log-mel cached in OUT/logmel
 //! RAYON_NUM_THREADS=1 nice cargo run --release -p mer -p mer-train --example distil_student -- \
 //!     train DATA OUT [MINUTES]          # trains for MINUTES (default 35), saves OUT/student.bpk
+//! # resume: start from FROM/student.bpk (its standardisation kept), cosine restart at
+//! # STUDENT_LR (default 3e-4); STUDENT_MEAN_W weighs a crop-mean embedding loss term
+//! ... --example distil_student -- train DATA OUT MINUTES FROM
 //! ... --example distil_student -- eval DATA OUT         # per-dim r, nested CV student vs teacher
 //! ... --example distil_student -- speed DATA OUT [N]    # CPU s per clip on N 4Q holdout clips
 //! ```
@@ -18,12 +21,14 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use mer_data::{FeatureCache, Matrix};
+use mer_kernels::Precision;
 use mer_model::burn::module::Module;
 use mer_model::burn::optim::{AdamConfig, GradientsParams};
 use mer_model::burn::store::ModuleRecord;
 use mer_model::burn::tensor::{Bytes, Device, Tensor, TensorData};
-use mer_model::student::{Student, StudentConfig, output_frames, window_start};
+use mer_model::student::{FastStudent, Student, StudentConfig, output_frames, window_start};
 use mer_musicnn::embed::patch_start_2hz;
+use mer_train::cv::cross_validate_preset;
 use mer_train::protocol::{Grid, HOLDOUT_FILE, nested_cv, read_holdout};
 use mer_train::shared::labelled_items;
 use mer_train::{Preset, SharedData};
@@ -261,30 +266,48 @@ fn make_batch(
     (x, len, windows, y)
 }
 
+/// How the student's embeddings are computed: burn's forward (the reference) or
+/// `FastStudent` (mer-kernels) in one precision.
+enum Runner<'a> {
+    Burn(&'a Student, &'a Device),
+    Fast(&'a FastStudent),
+}
+
+impl Runner<'_> {
+    fn name(&self) -> String {
+        match self {
+            Runner::Burn(..) => "burn".into(),
+            Runner::Fast(f) => format!("fast {} ({})", f.precision().name(), f.isa().name()),
+        }
+    }
+}
+
 /// The student's embeddings `[n, 200]` (de-standardised) of a whole track.
-fn embed_track(net: &Student, t: &Track, s: &Stats, device: &Device) -> Matrix {
+fn embed_track(run: &Runner, t: &Track, s: &Stats) -> Matrix {
     let mut x = vec![0f32; t.mel.len()];
     for (dst, src) in x.chunks_exact_mut(N_MELS).zip(t.mel.chunks_exact(N_MELS)) {
         for b in 0..N_MELS {
             dst[b] = norm_value(src[b], b, 0.0, s);
         }
     }
-    embed_normalised(net, x, t.tp, t.n(), s, device)
+    embed_normalised(run, x, t.tp, t.n(), s)
 }
 
-fn embed_normalised(
-    net: &Student,
-    x: Vec<f32>,
-    tp: usize,
-    n: usize,
-    s: &Stats,
-    device: &Device,
-) -> Matrix {
-    let x = Tensor::<3>::from_data(TensorData::new(x, [1, tp, N_MELS]), device).swap_dims(1, 2);
+/// Embeddings `[n, 200]` (de-standardised) of standardised padded log-mel `x` (`[tp, 96]`).
+fn embed_normalised(run: &Runner, x: Vec<f32>, tp: usize, n: usize, s: &Stats) -> Matrix {
     let starts: Vec<usize> = (0..n).map(|k| window_start(patch_a(k))).collect();
     debug_assert!(starts.last().is_none_or(|&j| j + 46 <= output_frames(tp)));
-    let out = net.embed(x, &starts).into_data();
-    let mut v: Vec<f32> = out.try_to_vec::<f32>().expect("f32 output");
+    let mut v: Vec<f32> = match run {
+        Runner::Burn(net, device) => {
+            let x = Tensor::<3>::from_data(TensorData::new(x, [1, tp, N_MELS]), *device)
+                .swap_dims(1, 2);
+            net.embed(x, &starts)
+                .into_data()
+                .try_to_vec::<f32>()
+                .expect("f32 output")
+        }
+        Runner::Fast(f) => f.embed(&x, tp, &starts),
+    };
     let dim = s.config.n_out;
     for row in v.chunks_exact_mut(dim) {
         for (d, x) in row.iter_mut().enumerate() {
@@ -302,28 +325,51 @@ fn load_student(out: &Path, device: &Device) -> Res<(Student, Stats)> {
     Ok((net, s))
 }
 
-fn train(data_dir: &Path, out: &Path, minutes: f64) -> Res<()> {
+/// `STUDENT_*` environment knob `name` parsed as `T`, `default` when unset.
+fn env_or<T: std::str::FromStr>(name: &str, default: T) -> Res<T> {
+    match std::env::var(name) {
+        Ok(v) => v
+            .parse()
+            .map_err(|_| format!("{name}={v:?}: not a number").into()),
+        Err(_) => Ok(default),
+    }
+}
+
+/// Trains for `minutes` into `out`; `from`: a directory with a `student.bpk`/`student.json` to
+/// start from (its standardisation is kept, the cosine schedule restarts at `STUDENT_LR`,
+/// default 3e-4, with a fresh Adam state). `STUDENT_MEAN_W` (default 0) weighs an extra loss
+/// term: the squared error of each crop's mean embedding (the static answer's input is a
+/// clip's mean embedding).
+fn train(data_dir: &Path, out: &Path, minutes: f64, from: Option<&Path>) -> Res<()> {
     let (_, tracks) = load_tracks(data_dir, out)?;
-    let config = StudentConfig::default();
+    let device = Device::flex();
+    let ad = device.clone().autodiff();
+    ad.seed(18);
+    let (mut net, s, lr0, seed) = match from {
+        Some(dir) => {
+            let (net, s) = load_student(dir, &ad)?;
+            eprintln!("resuming from {}", dir.display());
+            (net, s, env_or("STUDENT_LR", 3e-4)?, 1818)
+        }
+        None => {
+            let config = StudentConfig::default();
+            let s = fit_stats(&tracks, config.clone());
+            (config.init(&ad), s, env_or("STUDENT_LR", 1e-3)?, 18)
+        }
+    };
+    let config = s.config.clone();
     eprintln!(
         "student {config:?}: {:.2} M MAC per second of audio",
         config.macs_per_second() / 1e6
     );
-    let s = fit_stats(&tracks, config.clone());
     let train_idx: Vec<usize> = (0..tracks.len()).filter(|&i| !tracks[i].holdout).collect();
     let hold_idx: Vec<usize> = (0..tracks.len()).filter(|&i| tracks[i].holdout).collect();
     let (batch, k) = (16usize, 12usize);
-    let lr0 = 1e-3;
-    let aug_db: f32 = std::env::var("STUDENT_AUG_DB")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(3.0);
-    let device = Device::flex();
-    let ad = device.clone().autodiff();
-    ad.seed(18);
-    let mut net = config.init(&ad);
+    let aug_db: f32 = env_or("STUDENT_AUG_DB", 3.0)?;
+    let mean_w: f32 = env_or("STUDENT_MEAN_W", 0.0)?;
+    eprintln!("lr {lr0:.1e}, aug ±{aug_db} dB, crop-mean loss weight {mean_w}");
     let mut optim = AdamConfig::new().init();
-    let mut rng = Rng(18);
+    let mut rng = Rng(seed);
     // A fixed validation set: 4 batches of holdout crops.
     let mut vrng = Rng(7);
     let val: Vec<_> = (0..4)
@@ -353,6 +399,14 @@ fn train(data_dir: &Path, out: &Path, minutes: f64) -> Res<()> {
         }
         sum / val.len() as f64
     };
+    let save = |net: &Student, s: &Stats, log: &[String]| -> Res<()> {
+        let bytes = net.valid().into_record().into_bytes()?.to_vec();
+        std::fs::write(out.join("student.bpk.tmp"), bytes)?;
+        std::fs::rename(out.join("student.bpk.tmp"), out.join("student.bpk"))?;
+        std::fs::write(out.join("student.json"), serde_json::to_vec_pretty(s)?)?;
+        std::fs::write(out.join("train.log"), log.join("\n") + "\n")?;
+        Ok(())
+    };
     let budget = minutes * 60.0;
     let t0 = Instant::now();
     let mut step = 0usize;
@@ -376,8 +430,19 @@ fn train(data_dir: &Path, out: &Path, minutes: f64) -> Res<()> {
         let xt = Tensor::<3>::from_data(TensorData::new(x, [picks.len(), len, N_MELS]), &ad)
             .swap_dims(1, 2);
         let yt = Tensor::<2>::from_data(TensorData::new(y, [w.len(), s.config.n_out]), &ad);
-        let loss = (net.forward(xt, &w) - yt).square().mean();
-        let lv: f32 = loss.clone().into_scalar();
+        let err = net.forward(xt, &w) - yt; // [b·k, 200], crop by crop
+        let frame = err.clone().square().mean();
+        let lv: f32 = frame.clone().into_scalar();
+        let loss = if mean_w > 0.0 {
+            let crop = err
+                .reshape([picks.len(), k, s.config.n_out])
+                .mean_dim(1)
+                .square()
+                .mean();
+            frame + crop * mean_w
+        } else {
+            frame
+        };
         let grads = GradientsParams::from_grads(loss.backward(), &net);
         net = optim.step(lr, net, grads);
         run += f64::from(lv);
@@ -392,6 +457,8 @@ fn train(data_dir: &Path, out: &Path, minutes: f64) -> Res<()> {
             eprintln!("{line}");
             log.push(line);
             run = 0.0;
+            // A checkpoint, so a stopped run keeps its progress.
+            save(&net, &s, &log)?;
         }
     }
     let vl = val_loss(&net);
@@ -401,11 +468,7 @@ fn train(data_dir: &Path, out: &Path, minutes: f64) -> Res<()> {
     );
     eprintln!("{line}");
     log.push(line);
-    let bytes = net.valid().into_record().into_bytes()?.to_vec();
-    std::fs::write(out.join("student.bpk"), bytes)?;
-    std::fs::write(out.join("student.json"), serde_json::to_vec_pretty(&s)?)?;
-    std::fs::write(out.join("train.log"), log.join("\n") + "\n")?;
-    Ok(())
+    save(&net, &s, &log)
 }
 
 /// Per-dimension r between teacher and student over `rows` (each a pair of 200-d rows):
@@ -435,75 +498,124 @@ fn clip_mean(m: &Matrix) -> Vec<f32> {
     v
 }
 
+/// `STUDENT_EVAL`: comma-separated list of what to score (default `teacher,burn`): `teacher`
+/// (the default's recipe on the teacher's embeddings), student runners `burn` (the reference)
+/// and `f32`, `bf16`, `int8` (`FastStudent` in that precision).
 fn eval(data_dir: &Path, out: &Path) -> Res<()> {
     let (data, tracks) = load_tracks(data_dir, out)?;
     let device = Device::flex();
     let (net, s) = load_student(out, &device)?;
-    let t0 = Instant::now();
-    let student: Vec<Matrix> = tracks
-        .par_iter()
-        .map(|t| embed_track(&net, t, &s, &device))
+    let kinds: Vec<String> = std::env::var("STUDENT_EVAL")
+        .unwrap_or_else(|_| "teacher,burn".into())
+        .split(',')
+        .map(str::to_owned)
         .collect();
-    eprintln!(
-        "student embeddings of {} tracks in {:.1} s",
-        tracks.len(),
-        t0.elapsed().as_secs_f64()
-    );
-    let dim = s.config.n_out;
-    for (name, hold) in [("holdout", true), ("training", false)] {
-        let frames: Vec<(&[f32], &[f32])> = tracks
-            .iter()
-            .zip(&student)
-            .filter(|(t, _)| t.holdout == hold)
-            .flat_map(|(t, m)| (0..t.n()).map(move |r| (t.teacher.row(r), m.row(r))))
-            .collect();
-        let (med, p10, mean, n) = per_dim_r(&frames, dim);
-        println!(
-            "per-dim r, 2 Hz frames, {name} clips ({} frames): median {med:.3}, p10 {p10:.3}, mean {mean:.3} over {n} dims",
-            frames.len()
-        );
-        let means: Vec<(Vec<f32>, Vec<f32>)> = tracks
-            .iter()
-            .zip(&student)
-            .filter(|(t, _)| t.holdout == hold)
-            .map(|(t, m)| (clip_mean(&t.teacher), clip_mean(m)))
-            .collect();
-        let pairs: Vec<(&[f32], &[f32])> = means
-            .iter()
-            .map(|(a, b)| (a.as_slice(), b.as_slice()))
-            .collect();
-        let (med, p10, mean, n) = per_dim_r(&pairs, dim);
-        println!(
-            "per-dim r, clip means, {name} clips ({} clips): median {med:.3}, p10 {p10:.3}, mean {mean:.3} over {n} dims",
-            pairs.len()
-        );
-    }
-    // The default's recipe on the teacher's and on the student's embeddings.
-    let mut data_s = data.clone();
-    for (c, (t, m)) in data_s.clips.iter_mut().zip(tracks.iter().zip(&student)) {
-        assert_eq!(c.id, t.id);
-        c.musicnn = Some(m.clone());
-    }
+    let with_teacher = kinds.iter().any(|k| k == "teacher");
+    let fast: Vec<Option<FastStudent>> = kinds
+        .iter()
+        .filter(|k| *k != "teacher")
+        .map(|k| -> Res<_> {
+            Ok(match k.as_str() {
+                "burn" => None,
+                p => Some(FastStudent::new(&net, p.parse()?)),
+            })
+        })
+        .collect::<Res<_>>()?;
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
     let holdout: HashSet<String> = read_holdout(&root.join(HOLDOUT_FILE))?
         .into_iter()
         .collect();
     let base = Preset::named("default")?;
-    println!("| embeddings | protocol | clips | MUSIFEAST r A | r V | 4Q acc |");
-    println!("|---|---|---|---|---|---|");
+    // STUDENT_GRID=fixed: the shipped default's settings in every fold (no search: ~80× less
+    // work than the 80-point grid, ~25 min per nested CV on one thread).
+    let (grid, grid_name) = match std::env::var("STUDENT_GRID").as_deref() {
+        Ok("fixed") => (Grid::fixed(&base)?, "fixed settings"),
+        _ => (Grid::default_recipe(), "80-point grid"),
+    };
+    let dim = s.config.n_out;
+    let mut rows = Vec::new();
     let mut reports = Vec::new();
-    for (name, d) in [("teacher (MSD_musicnn)", &data), ("student", &data_s)] {
-        let r = nested_cv(&base, &Grid::default_recipe(), d, &holdout, 5)?;
+    let mut score = |name: String, d: &SharedData| -> Res<()> {
+        let r = nested_cv(&base, &grid, d, &holdout, 5)?;
+        let old = cross_validate_preset(&base, d, 5)?;
         for (p, n, x) in [
-            ("nested 5×4 CV", r.n_rest, &r.outer),
-            ("holdout", r.n_holdout, &r.holdout),
+            (format!("nested 5×4 CV, {grid_name}"), r.n_rest, &r.outer),
+            (format!("holdout, {grid_name}"), r.n_holdout, &r.holdout),
+            (
+                "old 5-fold CV, all clips (fast's REPORT row)".into(),
+                d.clips.len(),
+                &old,
+            ),
         ] {
-            println!(
+            let line = format!(
                 "| {name} | {p} | {n} | {:.3} | {:.3} | {:.3} |",
                 x.musifeast_r_arousal, x.musifeast_r_valence, x.fourq_accuracy
             );
+            eprintln!("{line}");
+            rows.push(line);
         }
-        reports.push((name, r));
+        reports.push((name, r, old));
+        Ok(())
+    };
+    if with_teacher {
+        score("teacher (MSD_musicnn)".into(), &data)?;
+    }
+    for f in &fast {
+        let run = match f {
+            None => Runner::Burn(&net, &device),
+            Some(f) => Runner::Fast(f),
+        };
+        let t0 = Instant::now();
+        let student: Vec<Matrix> = tracks
+            .par_iter()
+            .map(|t| embed_track(&run, t, &s))
+            .collect();
+        println!(
+            "student {}: embeddings of {} tracks in {:.1} s",
+            run.name(),
+            tracks.len(),
+            t0.elapsed().as_secs_f64()
+        );
+        for (name, hold) in [("holdout", true), ("training", false)] {
+            let frames: Vec<(&[f32], &[f32])> = tracks
+                .iter()
+                .zip(&student)
+                .filter(|(t, _)| t.holdout == hold)
+                .flat_map(|(t, m)| (0..t.n()).map(move |r| (t.teacher.row(r), m.row(r))))
+                .collect();
+            let (med, p10, mean, n) = per_dim_r(&frames, dim);
+            println!(
+                "per-dim r, 2 Hz frames, {name} clips ({} frames): median {med:.3}, p10 {p10:.3}, mean {mean:.3} over {n} dims",
+                frames.len()
+            );
+            let means: Vec<(Vec<f32>, Vec<f32>)> = tracks
+                .iter()
+                .zip(&student)
+                .filter(|(t, _)| t.holdout == hold)
+                .map(|(t, m)| (clip_mean(&t.teacher), clip_mean(m)))
+                .collect();
+            let pairs: Vec<(&[f32], &[f32])> = means
+                .iter()
+                .map(|(a, b)| (a.as_slice(), b.as_slice()))
+                .collect();
+            let (med, p10, mean, n) = per_dim_r(&pairs, dim);
+            println!(
+                "per-dim r, clip means, {name} clips ({} clips): median {med:.3}, p10 {p10:.3}, mean {mean:.3} over {n} dims",
+                pairs.len()
+            );
+        }
+        // The default's recipe on the student's embeddings.
+        let mut data_s = data.clone();
+        for (c, (t, m)) in data_s.clips.iter_mut().zip(tracks.iter().zip(student)) {
+            assert_eq!(c.id, t.id);
+            c.musicnn = Some(m);
+        }
+        score(format!("student, {}", run.name()), &data_s)?;
+    }
+    println!("| embeddings | protocol | clips | MUSIFEAST r A | r V | 4Q acc |");
+    println!("|---|---|---|---|---|---|");
+    for r in rows {
+        println!("{r}");
     }
     std::fs::write(out.join("eval.json"), serde_json::to_vec_pretty(&reports)?)?;
     Ok(())
@@ -521,9 +633,47 @@ fn cpu_seconds() -> f64 {
     ns as f64 * 1e-9
 }
 
+/// Standardised, padded student input `[PAD + rows + PAD_END, 96]` of raw log-mel `logmel`.
+fn student_input(logmel: &Matrix, s: &Stats) -> (Vec<f32>, usize) {
+    let rows = logmel.rows;
+    let tp = PAD + rows + PAD_END;
+    let zero: Vec<f32> = (0..N_MELS).map(|b| norm_value(0.0, b, 0.0, s)).collect();
+    let mut x = vec![0f32; tp * N_MELS];
+    for (u, dst) in x.chunks_exact_mut(N_MELS).enumerate() {
+        if (PAD..PAD + rows).contains(&u) {
+            let src = logmel.row(u - PAD);
+            for b in 0..N_MELS {
+                dst[b] = norm_value(src[b], b, 0.0, s);
+            }
+        } else {
+            dst.copy_from_slice(&zero);
+        }
+    }
+    (x, tp)
+}
+
+/// Mean CPU seconds of `g` over `reps` runs after one warm-up run.
+fn timed(reps: u32, g: &mut dyn FnMut()) -> f64 {
+    g();
+    let t = cpu_seconds();
+    for _ in 0..reps {
+        g();
+    }
+    (cpu_seconds() - t) / f64::from(reps)
+}
+
 fn speed(data_dir: &Path, out: &Path, n_clips: usize) -> Res<()> {
     let device = Device::flex();
     let (net, s) = load_student(out, &device)?;
+    let fast32 = FastStudent::new(&net, Precision::F32);
+    let fast16 = FastStudent::new(&net, Precision::Bf16);
+    let fast8 = FastStudent::new(&net, Precision::Int8);
+    let runners = [
+        Runner::Burn(&net, &device),
+        Runner::Fast(&fast32),
+        Runner::Fast(&fast16),
+        Runner::Fast(&fast8),
+    ];
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
     let holdout: HashSet<String> = read_holdout(&root.join(HOLDOUT_FILE))?
         .into_iter()
@@ -539,92 +689,123 @@ fn speed(data_dir: &Path, out: &Path, n_clips: usize) -> Res<()> {
     let musicnn = mer_musicnn::MusicnnEmbedder::new()?;
     let fast = mer_predict::Predictor::load(&mer_predict::ModelChoice::Fast)?;
     let default = mer_predict::Predictor::load(&mer_predict::ModelChoice::Default)?;
-    let mut tot = [0f64; 6];
+    // decode, log-mel, 4 student runners, musicnn, fast, default.
+    let mut tot = [0f64; 9];
     let reps = 3;
+    let mut first_samples = Vec::new();
     for f in &files {
-        let timed = |g: &mut dyn FnMut()| {
-            g(); // warm-up
-            let t = cpu_seconds();
-            for _ in 0..reps {
-                g();
-            }
-            (cpu_seconds() - t) / f64::from(reps)
-        };
         let mut samples = Vec::new();
-        let decode =
-            timed(&mut || samples = mer_audio::load(f, Some(16_000)).expect("decode").samples);
-        let mut logmel = Matrix::new(0, 0, Vec::new());
-        let mel = timed(&mut || logmel = mer_musicnn::frontend::logmel(&samples).expect("log-mel"));
-        let n = mer_features::frames_2hz(samples.len() as u64, 256, 16_000);
-        let zero: Vec<f32> = (0..N_MELS).map(|b| norm_value(0.0, b, 0.0, &s)).collect();
-        let stu = timed(&mut || {
-            let rows = logmel.rows;
-            let tp = PAD + rows + PAD_END;
-            let mut x = vec![0f32; tp * N_MELS];
-            for (dst, src) in x[PAD * N_MELS..]
-                .chunks_exact_mut(N_MELS)
-                .zip(logmel.data.chunks_exact(N_MELS))
-            {
-                for b in 0..N_MELS {
-                    dst[b] = norm_value(src[b], b, 0.0, &s);
-                }
-            }
-            for dst in x[..PAD * N_MELS].chunks_exact_mut(N_MELS) {
-                dst.copy_from_slice(&zero);
-            }
-            for dst in x[(PAD + rows) * N_MELS..].chunks_exact_mut(N_MELS) {
-                dst.copy_from_slice(&zero);
-            }
-            embed_normalised(&net, x, tp, n, &s, &device);
+        let decode = timed(reps, &mut || {
+            samples = mer_audio::load(f, Some(16_000)).expect("decode").samples
         });
-        let teach = timed(&mut || {
+        let mut logmel = Matrix::new(0, 0, Vec::new());
+        let mel = timed(reps, &mut || {
+            logmel = mer_musicnn::frontend::logmel(&samples).expect("log-mel")
+        });
+        let n = mer_features::frames_2hz(samples.len() as u64, 256, 16_000);
+        let mut stu = [0f64; 4];
+        for (t, run) in stu.iter_mut().zip(&runners) {
+            *t = timed(reps, &mut || {
+                let (x, tp) = student_input(&logmel, &s);
+                embed_normalised(run, x, tp, n, &s);
+            });
+        }
+        let teach = timed(reps, &mut || {
             musicnn.embed_2hz_logmel(&logmel).expect("musicnn");
         });
-        let fast_t = timed(&mut || {
+        let fast_t = timed(reps, &mut || {
             fast.predict_samples(&samples, 16_000).expect("fast");
         });
-        let def_t = timed(&mut || {
+        let def_t = timed(reps, &mut || {
             default.predict_samples(&samples, 16_000).expect("default");
         });
         eprintln!(
-            "{}: decode+resample {decode:.4} log-mel {mel:.4} student {stu:.4} musicnn ({:?}) {teach:.4} fast predict_samples {fast_t:.4} default predict_samples {def_t:.4}",
+            "{}: decode+resample {decode:.4} log-mel {mel:.4} student burn {:.4} fast f32 {:.4} fast bf16 {:.4} fast int8 {:.4} musicnn ({:?}) {teach:.4} fast predict_samples {fast_t:.4} default predict_samples {def_t:.4}",
             f.display(),
+            stu[0],
+            stu[1],
+            stu[2],
+            stu[3],
             musicnn.precision()
         );
-        for (t, v) in tot.iter_mut().zip([decode, mel, stu, teach, fast_t, def_t]) {
+        let all = [
+            decode, mel, stu[0], stu[1], stu[2], stu[3], teach, fast_t, def_t,
+        ];
+        for (t, v) in tot.iter_mut().zip(all) {
             *t += v / files.len() as f64;
+        }
+        if first_samples.is_empty() {
+            first_samples = samples;
         }
     }
     println!(
-        "mean CPU s per clip over {} 4Q holdout clips (30 s), one thread: decode+resample {:.4} | log-mel {:.4} | student net {:.4} | musicnn net ({:?}) {:.4} | fast model from 16 kHz samples (log-mel + CRNN) {:.4} | default from 16 kHz samples (log-mel + musicnn + ridge) {:.4}",
+        "mean CPU s per 30 s clip over {} 4Q holdout clips, one thread: decode+resample {:.4} | log-mel {:.4} | musicnn net ({:?}) {:.4} | fast model from 16 kHz samples (log-mel + CRNN) {:.4} | default from 16 kHz samples {:.4}",
         files.len(),
         tot[0],
         tot[1],
-        tot[2],
         musicnn.precision(),
-        tot[3],
-        tot[4],
-        tot[5]
+        tot[6],
+        tot[7],
+        tot[8]
     );
+    for (i, run) in runners.iter().enumerate() {
+        let e2e = tot[1] + tot[2 + i];
+        println!(
+            "  student {}: net {:.4} s (standardisation + net + pooling + head), from 16 kHz samples {e2e:.4} s = {:.2}× the fast model's time, {:.1}× less than the default's; from the file {:.4} s vs fast {:.4} s",
+            run.name(),
+            tot[2 + i],
+            e2e / tot[7],
+            tot[8] / e2e,
+            tot[0] + e2e,
+            tot[0] + tot[7]
+        );
+    }
+    // A 5-minute track: the first clip's samples ten times over.
+    let long: Vec<f32> = (0..10)
+        .flat_map(|_| first_samples.iter().copied())
+        .collect();
+    let mut logmel = Matrix::new(0, 0, Vec::new());
+    let mel = timed(1, &mut || {
+        logmel = mer_musicnn::frontend::logmel(&long).expect("log-mel")
+    });
+    let n = mer_features::frames_2hz(long.len() as u64, 256, 16_000);
+    let fast_t = timed(1, &mut || {
+        fast.predict_samples(&long, 16_000).expect("fast");
+    });
     println!(
-        "student end to end from 16 kHz samples (log-mel + net) {:.4} s: {:.1}× faster than the default's, {:.2}× the fast model's time",
-        tot[1] + tot[2],
-        tot[5] / (tot[1] + tot[2]),
-        (tot[1] + tot[2]) / tot[4]
+        "5-minute track ({:.0} s, first clip ×10), CPU s, one thread: log-mel {mel:.3} | fast model from 16 kHz samples {fast_t:.3}",
+        long.len() as f64 / 16_000.0
     );
+    for run in &runners {
+        let t = timed(1, &mut || {
+            let (x, tp) = student_input(&logmel, &s);
+            embed_normalised(run, x, tp, n, &s);
+        });
+        println!(
+            "  student {}: net {t:.3} s, from 16 kHz samples {:.3} s = {:.2}× the fast model's time",
+            run.name(),
+            mel + t,
+            (mel + t) / fast_t
+        );
+    }
     Ok(())
 }
 
 fn main() -> Res<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let usage = "usage: distil_student train|eval|speed DATA OUT [MINUTES|N]";
+    let usage = "usage: distil_student train DATA OUT [MINUTES [FROM_DIR]] | eval DATA OUT | speed DATA OUT [N]";
     let (cmd, data, out) = match args.as_slice() {
         [c, d, o, ..] => (c.as_str(), PathBuf::from(d), PathBuf::from(o)),
         _ => return Err(usage.into()),
     };
     std::fs::create_dir_all(&out)?;
     match cmd {
-        "train" => train(&data, &out, args.get(3).map_or(Ok(35.0), |m| m.parse())?),
+        "train" => train(
+            &data,
+            &out,
+            args.get(3).map_or(Ok(35.0), |m| m.parse())?,
+            args.get(4).map(Path::new),
+        ),
         "eval" => eval(&data, &out),
         "speed" => speed(&data, &out, args.get(3).map_or(Ok(8), |m| m.parse())?),
         _ => Err(usage.into()),
