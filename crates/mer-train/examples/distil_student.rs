@@ -16,7 +16,6 @@
 //! The fixed holdout (`experiments/holdout-shared.txt`) is left out of the student's training
 //! too, so its per-dimension r and its holdout scores are on clips the student never saw.
 
-use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -29,7 +28,7 @@ use mer_model::burn::tensor::{Bytes, Device, Tensor, TensorData};
 use mer_model::student::{FastStudent, Student, StudentConfig, output_frames, window_start};
 use mer_musicnn::embed::patch_start_2hz;
 use mer_train::cv::cross_validate_preset;
-use mer_train::protocol::{Grid, HOLDOUT_FILE, nested_cv, read_holdout};
+use mer_train::protocol::{Grid, committed_holdout, nested_cv};
 use mer_train::shared::labelled_items;
 use mer_train::{Preset, SharedData};
 use rayon::prelude::*;
@@ -99,17 +98,8 @@ fn mean_std(rows: impl Iterator<Item = Vec<f32>>, dim: usize) -> (Vec<f32>, Vec<
 fn load_tracks(data_dir: &Path, out: &Path) -> Res<(SharedData, Vec<Track>)> {
     let t0 = Instant::now();
     let cache = FeatureCache::open_default()?;
-    let data = SharedData::load(data_dir, Some(&cache), true)?;
-    eprintln!(
-        "{} clips ({} left out) in {:.0} s",
-        data.clips.len(),
-        data.failures.len(),
-        t0.elapsed().as_secs_f64()
-    );
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let holdout: HashSet<String> = read_holdout(&root.join(HOLDOUT_FILE))?
-        .into_iter()
-        .collect();
+    let data = SharedData::load_logged(data_dir, &cache)?;
+    let holdout = committed_holdout()?;
     let paths: std::collections::HashMap<String, PathBuf> = labelled_items(data_dir)?
         .into_iter()
         .map(|(name, it)| (mer_train::example::clip_id(name, &it), it.audio))
@@ -521,10 +511,7 @@ fn eval(data_dir: &Path, out: &Path) -> Res<()> {
             })
         })
         .collect::<Res<_>>()?;
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let holdout: HashSet<String> = read_holdout(&root.join(HOLDOUT_FILE))?
-        .into_iter()
-        .collect();
+    let holdout = committed_holdout()?;
     let base = Preset::named("default")?;
     // STUDENT_GRID=fixed: the shipped default's settings in every fold (no search: ~80× less
     // work than the 80-point grid, ~25 min per nested CV on one thread).
@@ -674,10 +661,7 @@ fn speed(data_dir: &Path, out: &Path, n_clips: usize) -> Res<()> {
         Runner::Fast(&fast16),
         Runner::Fast(&fast8),
     ];
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let holdout: HashSet<String> = read_holdout(&root.join(HOLDOUT_FILE))?
-        .into_iter()
-        .collect();
+    let holdout = committed_holdout()?;
     let files: Vec<PathBuf> = labelled_items(data_dir)?
         .into_iter()
         .filter(|(name, it)| {

@@ -8,12 +8,11 @@
 //! ```
 //! Prints one JSON line per result and a summary table; `out.json` gets the whole report.
 
-use std::collections::HashSet;
 use std::path::PathBuf;
 
 use mer_data::FeatureCache;
 use mer_train::cv::cross_validate_preset;
-use mer_train::protocol::{Grid, HOLDOUT_FILE, nested_cv, read_holdout};
+use mer_train::protocol::{Grid, committed_holdout, nested_cv};
 use mer_train::{Preset, SharedData};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -26,21 +25,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Some(d) => FeatureCache::new(d)?,
         None => FeatureCache::open_default()?,
     };
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let holdout: HashSet<String> = read_holdout(&root.join(HOLDOUT_FILE))?
-        .into_iter()
-        .collect();
-    let t0 = std::time::Instant::now();
-    let data = SharedData::load(&data_dir, Some(&cache), true)?;
-    eprintln!(
-        "{} clips ({} left out) in {:.0} s",
-        data.clips.len(),
-        data.failures.len(),
-        t0.elapsed().as_secs_f64()
-    );
-    for line in data.report_lines() {
-        eprintln!("  {line}");
-    }
+    let holdout = committed_holdout()?;
+    let data = SharedData::load_logged(&data_dir, &cache)?;
     let base = Preset::named("default")?;
     let old = cross_validate_preset(&base, &data, 5)?;
     println!("{}", serde_json::to_string(&old)?);

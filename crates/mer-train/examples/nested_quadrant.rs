@@ -26,9 +26,7 @@ use std::path::PathBuf;
 
 use mer_data::FeatureCache;
 use mer_musicnn::{LayerPrecision, Precision};
-use mer_train::protocol::{
-    Grid, HOLDOUT_FILE, NestedReport, nested_cv, nested_cv_viewed, read_holdout,
-};
+use mer_train::protocol::{Grid, NestedReport, committed_holdout, nested_cv, nested_cv_viewed};
 use mer_train::{Preset, SharedData};
 
 /// The shipped recipe on each (precision, stride) view of the test clips; prints one table.
@@ -110,18 +108,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Some(d) => FeatureCache::new(d)?,
         None => FeatureCache::open_default()?,
     };
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let holdout: HashSet<String> = read_holdout(&root.join(HOLDOUT_FILE))?
-        .into_iter()
-        .collect();
-    let t0 = std::time::Instant::now();
-    let data = SharedData::load(&data_dir, Some(&cache), true)?;
-    eprintln!(
-        "{} clips ({} left out) in {:.0} s",
-        data.clips.len(),
-        data.failures.len(),
-        t0.elapsed().as_secs_f64()
-    );
+    let holdout = committed_holdout()?;
+    let data = SharedData::load_logged(&data_dir, &cache)?;
     if !test_views.is_empty() {
         let reports = views(&data, &data_dir, &holdout, &test_views, &strides)?;
         if let Some(out) = args.get(2) {

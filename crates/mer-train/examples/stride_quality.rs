@@ -63,13 +63,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         strides.insert(0, 1);
     }
     let t0 = std::time::Instant::now();
-    let data = SharedData::load(&data_dir, Some(&cache), true)?;
-    eprintln!(
-        "{} clips ({} failed) in {:.0} s",
-        data.clips.len(),
-        data.failures.len(),
-        t0.elapsed().as_secs_f64()
-    );
+    let data = SharedData::load_logged(&data_dir, &cache)?;
     let preset = Preset::named("default")?;
     let views: Vec<Vec<Clip>> = strides
         .iter()
@@ -149,10 +143,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     // 3. Holdout: trained on the rest (full embeddings), holdout strided.
-    let holdout_file = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .join(mer_train::protocol::HOLDOUT_FILE);
-    let holdout = mer_train::protocol::read_holdout(&holdout_file)?;
+    let holdout = mer_train::protocol::committed_holdout()?;
     let rest: Vec<&Clip> = data
         .clips
         .iter()
@@ -163,7 +154,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "\nquality: 5-fold CV by song on {} clips (trained on full embeddings, held-out clips \
          at stride k); holdout {} ({} clips of it here), trained on the other {}\n",
         data.clips.len(),
-        holdout_file.display(),
+        mer_train::protocol::HOLDOUT_FILE,
         data.clips
             .iter()
             .filter(|c| holdout.contains(&c.id))

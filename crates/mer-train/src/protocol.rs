@@ -35,6 +35,15 @@ pub const HOLDOUT_FRACTION: f64 = 0.2;
 /// The committed holdout list, relative to the repository root.
 pub const HOLDOUT_FILE: &str = "experiments/holdout-shared.txt";
 
+/// The ids of the committed holdout ([`HOLDOUT_FILE`] in the source tree this crate was built
+/// from), for the study examples run from a checkout.
+pub fn committed_holdout() -> Result<HashSet<String>> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(HOLDOUT_FILE);
+    Ok(read_holdout(&path)?.into_iter().collect())
+}
+
 /// The holdout of the shared data under `data_dir` (`4q/`, `musifeast17/`): sorted
 /// `dataset/clip_id` lines (`4q/MT0000040632`, `musifeast/60s_HIGH_01`), from the label files
 /// alone (every labelled row, audio or not).

@@ -140,6 +140,24 @@ impl SharedData {
         warnings.chain(failures).collect()
     }
 
+    /// [`SharedData::load`] with musicnn features, printing to stderr how many clips loaded,
+    /// how many were left out and how long it took, then [`report_lines`](Self::report_lines)
+    /// (the study examples' start).
+    pub fn load_logged(data_dir: &Path, cache: &FeatureCache) -> Result<SharedData> {
+        let t0 = std::time::Instant::now();
+        let data = Self::load(data_dir, Some(cache), true)?;
+        eprintln!(
+            "{} clips ({} left out) in {:.0} s",
+            data.clips.len(),
+            data.failures.len(),
+            t0.elapsed().as_secs_f64()
+        );
+        for line in data.report_lines() {
+            eprintln!("  {line}");
+        }
+        Ok(data)
+    }
+
     /// Loads every corpus found under `data_dir` and computes (or reads from `cache`) each
     /// clip's features on all of rayon's threads.
     ///
