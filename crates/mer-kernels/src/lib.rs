@@ -165,6 +165,30 @@ pub struct Epilogue {
     pub affine: Option<(Vec<f32>, Vec<f32>)>,
 }
 
+/// An inference batch norm `y = (x − mean) / √(var + eps) · gamma + beta` folded into the
+/// per-channel `(scale, shift)` of [`Epilogue::affine`]: `scale = gamma / √(var + eps)`,
+/// `shift = beta − mean · scale`. The four slices are per channel, of equal length.
+pub fn fold_batch_norm(
+    gamma: &[f32],
+    beta: &[f32],
+    mean: &[f32],
+    var: &[f32],
+    eps: f32,
+) -> (Vec<f32>, Vec<f32>) {
+    let scale: Vec<f32> = gamma
+        .iter()
+        .zip(var)
+        .map(|(g, v)| g / (v + eps).sqrt())
+        .collect();
+    let shift = beta
+        .iter()
+        .zip(mean)
+        .zip(&scale)
+        .map(|((b, m), s)| b - m * s)
+        .collect();
+    (scale, shift)
+}
+
 /// Packed weights for one precision, panel-major: for each panel of [`LANES`] columns, the
 /// `k` rows of that panel (grouped by 2 for bf16 and by 4 for int8, as the instructions read
 /// them), zero padded to whole panels and groups.

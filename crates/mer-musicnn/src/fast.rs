@@ -61,21 +61,13 @@ struct Affine {
 
 impl Affine {
     fn of(bn: &burn::nn::BatchNorm) -> Self {
-        let gamma = vec1(bn.gamma.val());
-        let beta = vec1(bn.beta.val());
-        let mean = vec1(bn.running_mean.value());
-        let var = vec1(bn.running_var.value());
-        let scale: Vec<f32> = gamma
-            .iter()
-            .zip(&var)
-            .map(|(g, s)| g / (s + bn.epsilon as f32).sqrt())
-            .collect();
-        let shift = beta
-            .iter()
-            .zip(&mean)
-            .zip(&scale)
-            .map(|((b, m), s)| b - m * s)
-            .collect();
+        let (scale, shift) = mer_kernels::fold_batch_norm(
+            &vec1(bn.gamma.val()),
+            &vec1(bn.beta.val()),
+            &vec1(bn.running_mean.value()),
+            &vec1(bn.running_var.value()),
+            bn.epsilon as f32,
+        );
         Affine { scale, shift }
     }
 }

@@ -446,34 +446,23 @@ pub fn train_preset(preset: &Preset, examples: &[Example], progress: bool) -> Re
             }),
         };
         let mut training = training;
-        if let (None, Some(search), Some(config)) = (
-            &head,
-            &preset.quadrant_head,
-            training.config.as_object_mut(),
-        ) {
-            config.insert(
-                "quadrant_head".into(),
-                serde_json::json!({
+        if let (Some(search), Some(config)) =
+            (&preset.quadrant_head, training.config.as_object_mut())
+        {
+            let record = match &head {
+                None => serde_json::json!({
                     "skipped": format!(
                         "{n_quadrant} 4Q clips in training, the head needs {}: the quadrant is the signs of arousal/valence",
                         2 * search.folds
                     ),
                 }),
-            );
-        }
-        if let (Some((_, choice)), Some(search), Some(config)) = (
-            &head,
-            &preset.quadrant_head,
-            training.config.as_object_mut(),
-        ) {
-            config.insert(
-                "quadrant_head".into(),
-                serde_json::json!({
+                Some((_, choice)) => serde_json::json!({
                     "head": "multinomial logistic on standardised clip-mean features, temperature-scaled; settings chosen by inner CV (mer_train::quadrant)",
                     "search": search,
                     "chosen": choice,
                 }),
-            );
+            };
+            config.insert("quadrant_head".into(), record);
         }
         let ridge = mer_model::ridge::Ridge {
             smooth_frames: preset.smooth_frames,

@@ -23,22 +23,13 @@ fn vec1(t: Tensor<1>) -> Vec<f32> {
 
 /// Batch norm (inference) folded into `y = x · scale + shift` per channel.
 fn affine(bn: &burn::nn::BatchNorm) -> (Vec<f32>, Vec<f32>) {
-    let gamma = vec1(bn.gamma.val());
-    let beta = vec1(bn.beta.val());
-    let mean = vec1(bn.running_mean.value());
-    let var = vec1(bn.running_var.value());
-    let scale: Vec<f32> = gamma
-        .iter()
-        .zip(&var)
-        .map(|(g, v)| g / (v + bn.epsilon as f32).sqrt())
-        .collect();
-    let shift = beta
-        .iter()
-        .zip(&mean)
-        .zip(&scale)
-        .map(|((b, m), s)| b - m * s)
-        .collect();
-    (scale, shift)
+    mer_kernels::fold_batch_norm(
+        &vec1(bn.gamma.val()),
+        &vec1(bn.beta.val()),
+        &vec1(bn.running_mean.value()),
+        &vec1(bn.running_var.value()),
+        bn.epsilon as f32,
+    )
 }
 
 /// A 1-d convolution (`k` taps, stride, dilation, zero padding `pad` on both sides) as packed
